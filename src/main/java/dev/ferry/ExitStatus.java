@@ -1,0 +1,35 @@
+package dev.ferry;
+
+/**
+ * Ferry's exit codes. They are a contract with pipelines that branch on them, so the numbers never change.
+ */
+public enum ExitStatus {
+
+	SUCCESS(0, "success"),
+	UNEXPECTED(1, "unexpected error"),
+	CONFIGURATION_INVALID(2, "configuration invalid"),
+	SECRET_UNREADABLE(3, "secret could not be read"),
+	DATABASE_UNREACHABLE(4, "database unreachable"),
+	VALIDATION_FAILED(5, "validation failed"),
+	MIGRATION_FAILED(6, "migration failed"),
+	LOCK_TIMEOUT(7, "lock timeout"),
+	SNAPSHOT_FAILED(8, "snapshot failed");
+
+	private final int code;
+
+	private final String meaning;
+
+	ExitStatus(int code, String meaning) {
+		this.code = code;
+		this.meaning = meaning;
+	}
+
+	public int code() {
+		return this.code;
+	}
+
+	public String meaning() {
+		return this.meaning;
+	}
+
+}

@@ -1,0 +1,52 @@
+package dev.ferry;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.SpringBootExceptionReporter;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * Reports an expected failure as one clear line instead of Spring Boot's stack trace; an expected failure is a
+ * verdict about the database or the settings, not a bug. Unexpected failures fall through to Spring Boot.
+ */
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class FerryFailureReporter implements SpringBootExceptionReporter {
+
+	private static final Log logger = LogFactory.getLog(FerryApplication.class);
+
+	@Override
+	public boolean reportException(Throwable failure) {
+		FerryException ferry = FerryException.find(failure);
+		if (ferry != null) {
+			report(ferry.status(), ferry.getMessage());
+			return true;
+		}
+		BindException bind = FerryExitCodes.invalidSetting(failure);
+		if (bind != null) {
+			// The value stays out of the message: the setting may hold a secret.
+			String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)
+					? " from " + bind.getProperty().getOrigin() : "";
+			Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
+			report(ExitStatus.CONFIGURATION_INVALID,
+					"setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause));
+			return true;
+		}
+		return false;
+	}
+
+	private static void report(ExitStatus status, String message) {
+		logger.error("Ferry failed (exit " + status.code() + ", " + status.meaning() + "): " + message);
+	}
+
+	private static String rootMessage(Throwable throwable) {
+		Throwable root = throwable;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getClass().getSimpleName() + ((root.getMessage() != null) ? ": " + root.getMessage() : "");
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.ferry.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import dev.ferry.secrets.SecretMasker;
+
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/**
+ * The placeholder values Ferry hands to Flyway, and which of them are secret. Literals come from
+ * {@code FERRY_PLACEHOLDER_<name>} environment variables, whose names are kept exactly as written (Spring's relaxed
+ * binding would fold {@code api_db_password} into {@code api.db.password}), and from {@code ferry.placeholders}.
+ */
+public class Placeholders {
+
+	static final String ENVIRONMENT_PREFIX = "FERRY_PLACEHOLDER_";
+
+	/** Not a placeholder: the setting that names placeholder secrets. */
+	static final String SECRETS_SETTING = "FERRY_PLACEHOLDER_SECRETS";
+
+	private final Map<String, String> values = new LinkedHashMap<>();
+
+	private final Set<String> secretNames = new TreeSet<>();
+
+	private final Pattern secretName;
+
+	private final SecretMasker masker;
+
+	public Placeholders(FerryProperties properties, ConfigurableEnvironment environment, SecretMasker masker) {
+		this.secretName = Pattern.compile(properties.secretPlaceholderPattern());
+		this.masker = masker;
+		properties.placeholders().forEach(this::addLiteral);
+		PropertySource<?> system = environment.getPropertySources()
+			.get(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
+		if (system instanceof EnumerablePropertySource<?> enumerable) {
+			for (String name : enumerable.getPropertyNames()) {
+				if (name.startsWith(ENVIRONMENT_PREFIX) && !name.equals(SECRETS_SETTING)
+						&& name.length() > ENVIRONMENT_PREFIX.length()) {
+					addLiteral(name.substring(ENVIRONMENT_PREFIX.length()), String.valueOf(enumerable.getProperty(name)));
+				}
+			}
+		}
+	}
+
+	private void addLiteral(String name, String value) {
+		this.values.put(name, value);
+		if (this.secretName.matcher(name).matches()) {
+			this.secretNames.add(name);
+			this.masker.register(value);
+		}
+	}
+
+	/** Adds a value read from a secret store: always secret. */
+	public void addSecret(String name, String value) {
+		this.masker.register(value);
+		this.values.put(name, value);
+		this.secretNames.add(name);
+	}
+
+	public Map<String, String> values() {
+		return Collections.unmodifiableMap(this.values);
+	}
+
+	public boolean isSecret(String name) {
+		return this.secretNames.contains(name);
+	}
+
+}

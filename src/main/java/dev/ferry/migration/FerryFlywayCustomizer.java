@@ -1,0 +1,62 @@
+package dev.ferry.migration;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ferry.config.FerryProperties;
+import dev.ferry.config.Placeholders;
+import org.flywaydb.core.api.Location;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
+import org.springframework.util.StringUtils;
+
+/**
+ * Applies Ferry's settings on top of {@code spring.flyway.*}: Flyway's own {@code FLYWAY_*} environment variables
+ * first (so an existing Flyway project runs unchanged), then Ferry's locations, placeholders, session timeouts and
+ * the clean guard.
+ */
+class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
+
+	private final FerryProperties properties;
+
+	private final Placeholders placeholders;
+
+	FerryFlywayCustomizer(FerryProperties properties, Placeholders placeholders) {
+		this.properties = properties;
+		this.placeholders = placeholders;
+	}
+
+	@Override
+	public void customize(FluentConfiguration configuration) {
+		configuration.envVars();
+		List<String> locations = new ArrayList<>(this.properties.locations());
+		if (locations.isEmpty()) {
+			Arrays.stream(configuration.getLocations()).map(Location::getDescriptor).forEach(locations::add);
+		}
+		if (this.properties.wantsTestData()) {
+			this.properties.testdataLocations().stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
+		}
+		configuration.locations(locations.toArray(String[]::new));
+		Map<String, String> values = new HashMap<>(configuration.getPlaceholders());
+		values.putAll(this.placeholders.values());
+		configuration.placeholders(values);
+		configuration.initSql(sessionSettings(configuration.getInitSql()));
+		configuration.cleanDisabled(!this.properties.allowClean() || this.properties.isProduction());
+	}
+
+	private String sessionSettings(String existing) {
+		String ours = "SET lock_timeout = '" + millis(this.properties.lockTimeout()) + "'; SET statement_timeout = '"
+				+ millis(this.properties.statementTimeout()) + "'";
+		return StringUtils.hasText(existing) ? existing + ";\n" + ours : ours;
+	}
+
+	private static String millis(Duration duration) {
+		return duration.toMillis() + "ms";
+	}
+
+}

@@ -1,0 +1,107 @@
+package dev.ferry.migration;
+
+import java.sql.SQLException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import dev.ferry.secrets.SecretMasker;
+import org.flywaydb.core.api.CoreErrorCode;
+import org.flywaydb.core.api.ErrorCode;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * Turns Flyway's failures into Ferry's exit statuses by Flyway's public error codes and the SQLSTATE underneath.
+ * Every message is masked: Flyway puts the failing statement, placeholders substituted, into its message.
+ */
+final class FlywayFailures {
+
+	static final String LOCK_NOT_AVAILABLE = "55P03";
+
+	private static final Pattern LINE = Pattern.compile("(?m)^Line\\s*:\\s*(\\d+)");
+
+	private FlywayFailures() {
+	}
+
+	/**
+	 * Translates a failure of Flyway's.
+	 * @param ex what Flyway threw
+	 * @param migrationFailed whether Flyway reported a failed migration to the callbacks; its exception then
+	 * carries only the generic error code
+	 * @param masker masks the message
+	 * @return the failure with Ferry's exit status
+	 */
+	static FerryException translate(FlywayException ex, boolean migrationFailed, SecretMasker masker) {
+		String message = masker.mask(ex.getMessage());
+		return new FerryException(status(ex, migrationFailed), message, new MaskedCause(ex, masker));
+	}
+
+	static ExitStatus status(FlywayException ex, boolean migrationFailed) {
+		String state = sqlState(ex);
+		if (LOCK_NOT_AVAILABLE.equals(state)) {
+			return ExitStatus.LOCK_TIMEOUT;
+		}
+		if (migrationFailed) {
+			return ExitStatus.MIGRATION_FAILED;
+		}
+		ErrorCode code = ex.getErrorCode();
+		if (code instanceof CoreErrorCode core) {
+			switch (core) {
+				case DB_CONNECTION, JDBC_DRIVER:
+					return ExitStatus.DATABASE_UNREACHABLE;
+				case CONFIGURATION:
+					return ExitStatus.CONFIGURATION_INVALID;
+				case VALIDATE_ERROR, CHECKSUM_MISMATCH, TYPE_MISMATCH, DESCRIPTION_MISMATCH,
+						APPLIED_REPEATABLE_MIGRATION_NOT_RESOLVED, APPLIED_VERSIONED_MIGRATION_NOT_RESOLVED,
+						RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED, RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED,
+						OUTDATED_REPEATABLE_MIGRATION, DUPLICATE_VERSIONED_MIGRATION, DUPLICATE_REPEATABLE_MIGRATION,
+						DUPLICATE_UNDO_MIGRATION, DUPLICATE_DELETED_MIGRATION,
+						NON_EMPTY_SCHEMA_WITHOUT_SCHEMA_HISTORY_TABLE:
+					return ExitStatus.VALIDATION_FAILED;
+				case FAILED_VERSIONED_MIGRATION, FAILED_REPEATABLE_MIGRATION, FAILED_BASELINE_MIGRATION:
+					return ExitStatus.MIGRATION_FAILED;
+				default:
+					break;
+			}
+		}
+		if (state != null && (state.startsWith("08") || state.startsWith("28"))) {
+			return ExitStatus.DATABASE_UNREACHABLE;
+		}
+		return ExitStatus.UNEXPECTED;
+	}
+
+	static boolean isLockTimeout(Throwable ex) {
+		return LOCK_NOT_AVAILABLE.equals(sqlState(ex));
+	}
+
+	static String sqlState(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null) {
+				return sql.getSQLState();
+			}
+		}
+		return null;
+	}
+
+	/** The line Flyway names in a failed script's message, if it names one. */
+	static Integer line(Throwable ex) {
+		Matcher matcher = LINE.matcher(String.valueOf(ex.getMessage()));
+		return matcher.find() ? Integer.valueOf(matcher.group(1)) : null;
+	}
+
+	/**
+	 * Stands in for a Flyway exception in a cause chain, keeping its type and stack but not its unmasked message,
+	 * so that a logged stack trace cannot carry a secret.
+	 */
+	static final class MaskedCause extends RuntimeException {
+
+		MaskedCause(Throwable original, SecretMasker masker) {
+			super(original.getClass().getName() + ": " + masker.mask(original.getMessage()),
+					(original.getCause() != null) ? new MaskedCause(original.getCause(), masker) : null);
+			setStackTrace(original.getStackTrace());
+		}
+
+	}
+
+}

@@ -1,0 +1,82 @@
+package dev.ferry.migration;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.ferry.report.RunReport.AppliedMigration;
+import dev.ferry.secrets.SecretMasker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+
+/**
+ * Logs one line per migration as it finishes and remembers what was applied for the run report. Flyway calls it
+ * on the migrating thread, one migration at a time.
+ */
+class MigrationProgress implements Callback {
+
+	private static final Log logger = LogFactory.getLog(MigrationProgress.class);
+
+	private final SecretMasker masker;
+
+	private final List<AppliedMigration> applied = new ArrayList<>();
+
+	private long startedNanos;
+
+	private MigrationInfo failed;
+
+	MigrationProgress(SecretMasker masker) {
+		this.masker = masker;
+	}
+
+	@Override
+	public boolean supports(Event event, Context context) {
+		return event == Event.BEFORE_EACH_MIGRATE || event == Event.AFTER_EACH_MIGRATE
+				|| event == Event.AFTER_EACH_MIGRATE_ERROR;
+	}
+
+	@Override
+	public boolean canHandleInTransaction(Event event, Context context) {
+		return true;
+	}
+
+	@Override
+	public void handle(Event event, Context context) {
+		MigrationInfo migration = context.getMigrationInfo();
+		if (event == Event.BEFORE_EACH_MIGRATE) {
+			this.startedNanos = System.nanoTime();
+			return;
+		}
+		long millis = (System.nanoTime() - this.startedNanos) / 1_000_000;
+		if (event == Event.AFTER_EACH_MIGRATE_ERROR) {
+			this.failed = migration;
+			return;
+		}
+		AppliedMigration done = new AppliedMigration(version(migration), migration.getDescription(),
+				migration.getScript(), migration.getType().name(), migration.getChecksum(), millis);
+		this.applied.add(done);
+		logger.info(this.masker.mask("Applied " + done.label() + " in " + millis + " ms"));
+	}
+
+	@Override
+	public String getCallbackName() {
+		return "ferry-progress";
+	}
+
+	List<AppliedMigration> applied() {
+		return List.copyOf(this.applied);
+	}
+
+	/** The migration that failed last, if any. */
+	MigrationInfo failed() {
+		return this.failed;
+	}
+
+	static String version(MigrationInfo migration) {
+		return (migration.getVersion() != null) ? migration.getVersion().getVersion() : null;
+	}
+
+}

@@ -1,0 +1,160 @@
+package dev.ferry.migration;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import dev.ferry.config.Placeholders;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.api.Location;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+
+/**
+ * Proves, before any SQL runs, that every placeholder a script will need has a value. Flyway itself finds a
+ * missing value only when it reaches the script, after the scripts before it are committed. A versioned script
+ * needs its values only while it is pending; a repeatable one always, since Flyway checksums it substituted.
+ */
+class PlaceholderCheck {
+
+	private static final Log logger = LogFactory.getLog(PlaceholderCheck.class);
+
+	private static final String BUILT_IN_PREFIX = "flyway:";
+
+	private final PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
+
+	private final Placeholders placeholders;
+
+	PlaceholderCheck(Placeholders placeholders) {
+		this.placeholders = placeholders;
+	}
+
+	/** Checks the repeatable scripts: Flyway substitutes them even to tell what is pending. */
+	void verifyRepeatables(Configuration configuration) {
+		if (!configuration.isPlaceholderReplacement()) {
+			return;
+		}
+		Map<String, Resource> scripts = scripts(configuration);
+		Map<String, Resource> repeatables = new LinkedHashMap<>();
+		scripts.forEach((name, resource) -> {
+			if (fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
+				repeatables.put(name, resource);
+			}
+		});
+		verify(configuration, repeatables, true);
+	}
+
+	/** Checks the scripts that are about to run. */
+	void verifyPending(Configuration configuration, List<MigrationInfo> pending) {
+		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
+			return;
+		}
+		Map<String, Resource> scripts = scripts(configuration);
+		Map<String, Resource> toCheck = new LinkedHashMap<>();
+		for (MigrationInfo migration : pending) {
+			Resource resource = find(scripts, migration.getScript());
+			if (resource != null && migration.getVersion() != null) {
+				toCheck.put(migration.getScript(), resource);
+			}
+		}
+		verify(configuration, toCheck, false);
+	}
+
+	private void verify(Configuration configuration, Map<String, Resource> scripts, boolean repeatable) {
+		Pattern pattern = Pattern.compile(Pattern.quote(configuration.getPlaceholderPrefix()) + "(.+?)"
+				+ Pattern.quote(configuration.getPlaceholderSuffix()));
+		Map<String, String> values = configuration.getPlaceholders();
+		Map<String, Set<String>> missing = new LinkedHashMap<>();
+		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
+			Matcher matcher = pattern.matcher(read(script.getValue(), configuration.getEncoding()));
+			Set<String> secretsUsed = new TreeSet<>();
+			while (matcher.find()) {
+				String name = matcher.group(1);
+				if (name.startsWith(BUILT_IN_PREFIX)) {
+					continue;
+				}
+				if (!values.containsKey(name)) {
+					missing.computeIfAbsent(name, (n) -> new TreeSet<>()).add(fileName(script.getKey()));
+				}
+				else if (repeatable && this.placeholders.isSecret(name)) {
+					secretsUsed.add(name);
+				}
+			}
+			if (!secretsUsed.isEmpty()) {
+				logger.warn(fileName(script.getKey()) + " is repeatable and uses secret placeholder(s) " + secretsUsed
+						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
+			}
+		}
+		if (!missing.isEmpty()) {
+			List<String> problems = new ArrayList<>();
+			missing.forEach((name, files) -> problems.add(configuration.getPlaceholderPrefix() + name
+					+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", files)
+					+ " (set FERRY_PLACEHOLDER_" + name + ")"));
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+					"placeholder without a value, nothing was run: " + String.join("; ", problems));
+		}
+	}
+
+	private Map<String, Resource> scripts(Configuration configuration) {
+		Map<String, Resource> scripts = new LinkedHashMap<>();
+		for (Location location : configuration.getLocations()) {
+			String root = location.getRootPath();
+			String base = location.isFileSystem() ? "file:" + root : "classpath*:" + root;
+			for (String suffix : configuration.getSqlMigrationSuffixes()) {
+				try {
+					for (Resource resource : this.resolver.getResources(base + "/**/*" + suffix)) {
+						String path = resource.getURI().toString();
+						int at = path.indexOf(root);
+						scripts.put((at >= 0) ? path.substring(at + root.length()).replaceFirst("^/", "") : path, resource);
+					}
+				}
+				catch (IOException ex) {
+					// A location that does not exist holds no scripts; Flyway reports it in its own words.
+				}
+			}
+		}
+		return scripts;
+	}
+
+	private static Resource find(Map<String, Resource> scripts, String script) {
+		Resource exact = scripts.get(script);
+		if (exact != null) {
+			return exact;
+		}
+		return scripts.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.map(Map.Entry::getValue)
+			.findFirst()
+			.orElse(null);
+	}
+
+	private static String fileName(String path) {
+		return path.substring(path.lastIndexOf('/') + 1);
+	}
+
+	private static String read(Resource resource, Charset encoding) {
+		try (InputStream in = resource.getInputStream()) {
+			return new String(in.readAllBytes(), encoding);
+		}
+		catch (IOException ex) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+					"cannot read migration script " + resource.getDescription() + ": " + ex.getMessage(), ex);
+		}
+	}
+
+}

@@ -1,0 +1,44 @@
+package dev.ferry.secrets;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Knows every secret value this run has seen and replaces each of them with {@value #MASK}. Values are registered
+ * as soon as they are read, before anything can print them.
+ */
+public class SecretMasker {
+
+	public static final String MASK = "****";
+
+	private final Set<String> secrets = ConcurrentHashMap.newKeySet();
+
+	private volatile List<String> longestFirst = List.of();
+
+	public void register(String secret) {
+		if (secret != null && !secret.isEmpty() && this.secrets.add(secret)) {
+			// Longest first, so a secret that contains another one is masked whole.
+			this.longestFirst = this.secrets.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+		}
+	}
+
+	public boolean hasSecrets() {
+		return !this.longestFirst.isEmpty();
+	}
+
+	public String mask(String text) {
+		if (text == null) {
+			return null;
+		}
+		String masked = text;
+		for (String secret : this.longestFirst) {
+			if (masked.contains(secret)) {
+				masked = masked.replace(secret, MASK);
+			}
+		}
+		return masked;
+	}
+
+}

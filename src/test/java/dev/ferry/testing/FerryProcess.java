@@ -1,0 +1,182 @@
+package dev.ferry.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Starts Ferry the way a container does: its own JVM, on the production classpath, configured only by environment
+ * variables, judged by its exit code and its output. Every run's output, report and summary are checked for
+ * secret values and kept in {@code target/ferry-test-output}.
+ */
+public final class FerryProcess {
+
+	private static final Path OUTPUT_DIRECTORY = Path.of("target", "ferry-test-output");
+
+	private static final List<String> HOST_PREFIXES_TO_DROP = List.of("FERRY_", "FLYWAY_", "SPRING_", "AWS_",
+			"LOGGING_");
+
+	private final Map<String, String> environment = new LinkedHashMap<>();
+
+	private final List<String> extraClasspath = new ArrayList<>();
+
+	private Duration timeout = Duration.ofSeconds(90);
+
+	private FerryProcess() {
+	}
+
+	/** Ferry against the test database, with the sample's placeholders set. */
+	public static FerryProcess against(TestDatabase database) {
+		FerryProcess process = new FerryProcess();
+		process.env("FERRY_DB_URL", database.url());
+		process.env("FERRY_DB_USERNAME", database.server().username());
+		if (database.server().password() != null) {
+			process.env("FERRY_DB_PASSWORD", database.server().password());
+		}
+		process.env("FERRY_PLACEHOLDER_api_db_username", TestSecrets.API_DB_USERNAME);
+		process.env("FERRY_PLACEHOLDER_api_db_password", TestSecrets.API_DB_PASSWORD);
+		return process;
+	}
+
+	/** Ferry with no database settings at all. */
+	public static FerryProcess bare() {
+		return new FerryProcess();
+	}
+
+	public FerryProcess env(String name, String value) {
+		if (value == null) {
+			this.environment.remove(name);
+		}
+		else {
+			this.environment.put(name, value);
+		}
+		return this;
+	}
+
+	public FerryProcess locations(Path... folders) {
+		List<String> locations = new ArrayList<>();
+		for (Path folder : folders) {
+			locations.add("filesystem:" + folder.toAbsolutePath());
+		}
+		return env("FERRY_LOCATIONS", String.join(",", locations));
+	}
+
+	/** Puts the test classes on Ferry's classpath too, for a test that needs a class of its own inside Ferry. */
+	public FerryProcess withTestClasses() {
+		this.extraClasspath.add(Path.of("target", "test-classes").toAbsolutePath().toString());
+		return this;
+	}
+
+	public FerryProcess timeout(Duration timeout) {
+		this.timeout = timeout;
+		return this;
+	}
+
+	public Started start(String... args) {
+		try {
+			Files.createDirectories(OUTPUT_DIRECTORY);
+			Path work = Files.createTempDirectory(OUTPUT_DIRECTORY.toAbsolutePath(), "run-");
+			Path output = work.resolve("output.log");
+			Path report = work.resolve("report.json");
+			Path summary = work.resolve("summary.md");
+			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+					"-cp", classpath(), "dev.ferry.FerryApplication"));
+			command.addAll(List.of(args));
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(output.toFile());
+			builder.environment().keySet().removeIf((name) -> HOST_PREFIXES_TO_DROP.stream().anyMatch(name::startsWith));
+			builder.environment().put("FERRY_REPORT_FILE", report.toString());
+			builder.environment().put("FERRY_STEP_SUMMARY", summary.toString());
+			builder.environment().putAll(this.environment);
+			return new Started(builder.start(), output, report, summary, this.timeout);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public FerryRun run(String... args) {
+		return start(args).await();
+	}
+
+	private String classpath() {
+		String classpath = System.getProperty("ferry.runtime.classpath");
+		assertThat(classpath).as("ferry.runtime.classpath, set by the Maven build").isNotBlank();
+		List<String> parts = new ArrayList<>(this.extraClasspath);
+		parts.add(classpath);
+		return String.join(File.pathSeparator, parts);
+	}
+
+	private static String javaExecutable() {
+		return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+	}
+
+	/** A Ferry process that is running. */
+	public static final class Started {
+
+		private final Process process;
+
+		private final Path output;
+
+		private final Path report;
+
+		private final Path summary;
+
+		private final Duration timeout;
+
+		Started(Process process, Path output, Path report, Path summary, Duration timeout) {
+			this.process = process;
+			this.output = output;
+			this.report = report;
+			this.summary = summary;
+			this.timeout = timeout;
+		}
+
+		public Process process() {
+			return this.process;
+		}
+
+		public String outputSoFar() {
+			return read(this.output);
+		}
+
+		public FerryRun await() {
+			try {
+				if (!this.process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+					this.process.destroyForcibly().waitFor();
+					throw new AssertionError("Ferry did not finish within " + this.timeout + ":\n" + read(this.output));
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new AssertionError(ex);
+			}
+			FerryRun run = new FerryRun(this.process.exitValue(), read(this.output), read(this.report),
+					read(this.summary));
+			SecretLeaks.assertNoneIn(run);
+			return run;
+		}
+
+		private static String read(Path path) {
+			try {
+				return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : null;
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+	}
+
+}
