@@ -21,7 +21,12 @@ class FerryFailureReporter implements SpringBootExceptionReporter {
 	public boolean reportException(Throwable failure) {
 		FerryException ferry = FerryException.find(failure);
 		if (ferry != null) {
-			report(ferry.status(), ferry.getMessage());
+			if (ferry.status() == ExitStatus.UNEXPECTED) {
+				logger.error(line(ferry.status(), ferry.getMessage()), ferry.getCause());
+			}
+			else {
+				logger.error(line(ferry.status(), ferry.getMessage()));
+			}
 			return true;
 		}
 		BindException bind = FerryExitCodes.invalidSetting(failure);
@@ -30,15 +35,15 @@ class FerryFailureReporter implements SpringBootExceptionReporter {
 			String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)
 					? " from " + bind.getProperty().getOrigin() : "";
 			Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
-			report(ExitStatus.CONFIGURATION_INVALID,
-					"setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause));
+			logger.error(line(ExitStatus.CONFIGURATION_INVALID,
+					"setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause)));
 			return true;
 		}
 		return false;
 	}
 
-	private static void report(ExitStatus status, String message) {
-		logger.error("Ferry failed (exit " + status.code() + ", " + status.meaning() + "): " + message);
+	private static String line(ExitStatus status, String message) {
+		return "Ferry failed (exit " + status.code() + ", " + status.meaning() + "): " + message;
 	}
 
 	private static String rootMessage(Throwable throwable) {

@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param command the Flyway command to run (FERRY_COMMAND), or the first argument
  * @param allowClean whether {@code clean} may run at all (FERRY_ALLOW_CLEAN); never where the environment is prod
- * @param environment the environment's name, such as dev, test or prod (FERRY_ENVIRONMENT)
+ * @param environment the environment's name, such as dev, test or prod (FERRY_ENVIRONMENT); unset never gets
+ * test data
  * @param locations where the migrations are (FERRY_LOCATIONS); empty means Flyway's configured locations
  * @param testdataLocations locations added in test-data environments (FERRY_TESTDATA_LOCATIONS)
  * @param testdataEnvironments environments that get test data (FERRY_TESTDATA_ENVIRONMENTS)
@@ -42,7 +43,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
 		placeholders = (placeholders != null) ? placeholders : Map.of();
-		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "local";
+		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "unnamed";
 	}
 
 	/**

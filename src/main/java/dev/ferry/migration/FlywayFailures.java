@@ -34,7 +34,7 @@ final class FlywayFailures {
 	 */
 	static FerryException translate(FlywayException ex, boolean migrationFailed, SecretMasker masker) {
 		String message = masker.mask(ex.getMessage());
-		return new FerryException(status(ex, migrationFailed), message, new MaskedCause(ex, masker));
+		return new FerryException(status(ex, migrationFailed), message, masked(ex, masker));
 	}
 
 	static ExitStatus status(FlywayException ex, boolean migrationFailed) {
@@ -91,15 +91,26 @@ final class FlywayFailures {
 	}
 
 	/**
-	 * Stands in for a Flyway exception in a cause chain, keeping its type and stack but not its unmasked message,
+	 * A copy of a cause chain with every message masked, keeping each exception's type name, stack and SQLSTATE,
 	 * so that a logged stack trace cannot carry a secret.
 	 */
-	static final class MaskedCause extends RuntimeException {
+	static Throwable masked(Throwable original, SecretMasker masker) {
+		if (original == null) {
+			return null;
+		}
+		String message = original.getClass().getName() + ": " + masker.mask(original.getMessage());
+		Throwable cause = masked(original.getCause(), masker);
+		Throwable copy = (original instanceof SQLException sql)
+				? new SQLException(message, sql.getSQLState(), sql.getErrorCode(), cause)
+				: new MaskedException(message, cause);
+		copy.setStackTrace(original.getStackTrace());
+		return copy;
+	}
 
-		MaskedCause(Throwable original, SecretMasker masker) {
-			super(original.getClass().getName() + ": " + masker.mask(original.getMessage()),
-					(original.getCause() != null) ? new MaskedCause(original.getCause(), masker) : null);
-			setStackTrace(original.getStackTrace());
+	private static final class MaskedException extends RuntimeException {
+
+		MaskedException(String message, Throwable cause) {
+			super(message, cause);
 		}
 
 	}

@@ -83,7 +83,7 @@ class MigrationRunner implements ApplicationRunner {
 		}
 		catch (RuntimeException ex) {
 			failure = new FerryException(ExitStatus.UNEXPECTED, this.masker.mask(String.valueOf(ex.getMessage())),
-					new FlywayFailures.MaskedCause(ex, this.masker));
+					FlywayFailures.masked(ex, this.masker));
 			report(command, started, null, failure, ex);
 			throw ex;
 		}
@@ -128,6 +128,7 @@ class MigrationRunner implements ApplicationRunner {
 	}
 
 	private Result migrate() {
+		ScriptNamingCheck.verify(this.flyway.getConfiguration());
 		this.placeholderCheck.verifyRepeatables(this.flyway.getConfiguration());
 		MigrationInfoService before = this.flyway.info();
 		List<MigrationInfo> pending = pending(before);
@@ -158,7 +159,7 @@ class MigrationRunner implements ApplicationRunner {
 							"lock_timeout (" + this.properties.lockTimeout().toMillis() + " ms) hit " + tries
 									+ " times; another session holds a lock the migration needs: "
 									+ this.masker.mask(firstLine(ex.getMessage())),
-							new FlywayFailures.MaskedCause(ex, this.masker));
+							FlywayFailures.masked(ex, this.masker));
 				}
 				logger.warn("Lock timeout (try " + attempt + " of " + tries + "), retrying in " + delay.toMillis()
 						+ " ms: another session holds a lock the migration needs");

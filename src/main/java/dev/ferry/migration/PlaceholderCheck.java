@@ -1,8 +1,5 @@
 package dev.ferry.migration;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,12 +14,10 @@ import dev.ferry.FerryException;
 import dev.ferry.config.Placeholders;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.flywaydb.core.api.Location;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.configuration.Configuration;
 
 import org.springframework.core.io.Resource;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /**
  * Proves, before any SQL runs, that every placeholder a script will need has a value. Flyway itself finds a
@@ -35,8 +30,6 @@ class PlaceholderCheck {
 
 	private static final String BUILT_IN_PREFIX = "flyway:";
 
-	private final PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
-
 	private final Placeholders placeholders;
 
 	PlaceholderCheck(Placeholders placeholders) {
@@ -48,10 +41,10 @@ class PlaceholderCheck {
 		if (!configuration.isPlaceholderReplacement()) {
 			return;
 		}
-		Map<String, Resource> scripts = scripts(configuration);
+		Map<String, Resource> scripts = MigrationScripts.list(configuration);
 		Map<String, Resource> repeatables = new LinkedHashMap<>();
 		scripts.forEach((name, resource) -> {
-			if (fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
+			if (MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
 				repeatables.put(name, resource);
 			}
 		});
@@ -63,7 +56,7 @@ class PlaceholderCheck {
 		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
 			return;
 		}
-		Map<String, Resource> scripts = scripts(configuration);
+		Map<String, Resource> scripts = MigrationScripts.list(configuration);
 		Map<String, Resource> toCheck = new LinkedHashMap<>();
 		for (MigrationInfo migration : pending) {
 			Resource resource = find(scripts, migration.getScript());
@@ -80,7 +73,7 @@ class PlaceholderCheck {
 		Map<String, String> values = configuration.getPlaceholders();
 		Map<String, Set<String>> missing = new LinkedHashMap<>();
 		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
-			Matcher matcher = pattern.matcher(read(script.getValue(), configuration.getEncoding()));
+			Matcher matcher = pattern.matcher(MigrationScripts.read(script.getValue(), configuration));
 			Set<String> secretsUsed = new TreeSet<>();
 			while (matcher.find()) {
 				String name = matcher.group(1);
@@ -88,14 +81,14 @@ class PlaceholderCheck {
 					continue;
 				}
 				if (!values.containsKey(name)) {
-					missing.computeIfAbsent(name, (n) -> new TreeSet<>()).add(fileName(script.getKey()));
+					missing.computeIfAbsent(name, (n) -> new TreeSet<>()).add(MigrationScripts.fileName(script.getKey()));
 				}
 				else if (repeatable && this.placeholders.isSecret(name)) {
 					secretsUsed.add(name);
 				}
 			}
 			if (!secretsUsed.isEmpty()) {
-				logger.warn(fileName(script.getKey()) + " is repeatable and uses secret placeholder(s) " + secretsUsed
+				logger.warn(MigrationScripts.fileName(script.getKey()) + " is repeatable and uses secret placeholder(s) " + secretsUsed
 						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
 			}
 		}
@@ -109,27 +102,6 @@ class PlaceholderCheck {
 		}
 	}
 
-	private Map<String, Resource> scripts(Configuration configuration) {
-		Map<String, Resource> scripts = new LinkedHashMap<>();
-		for (Location location : configuration.getLocations()) {
-			String root = location.getRootPath();
-			String base = location.isFileSystem() ? "file:" + root : "classpath*:" + root;
-			for (String suffix : configuration.getSqlMigrationSuffixes()) {
-				try {
-					for (Resource resource : this.resolver.getResources(base + "/**/*" + suffix)) {
-						String path = resource.getURI().toString();
-						int at = path.indexOf(root);
-						scripts.put((at >= 0) ? path.substring(at + root.length()).replaceFirst("^/", "") : path, resource);
-					}
-				}
-				catch (IOException ex) {
-					// A location that does not exist holds no scripts; Flyway reports it in its own words.
-				}
-			}
-		}
-		return scripts;
-	}
-
 	private static Resource find(Map<String, Resource> scripts, String script) {
 		Resource exact = scripts.get(script);
 		if (exact != null) {
@@ -137,24 +109,10 @@ class PlaceholderCheck {
 		}
 		return scripts.entrySet()
 			.stream()
-			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.filter((entry) -> entry.getKey().endsWith("/" + script) || MigrationScripts.fileName(entry.getKey()).equals(MigrationScripts.fileName(script)))
 			.map(Map.Entry::getValue)
 			.findFirst()
 			.orElse(null);
-	}
-
-	private static String fileName(String path) {
-		return path.substring(path.lastIndexOf('/') + 1);
-	}
-
-	private static String read(Resource resource, Charset encoding) {
-		try (InputStream in = resource.getInputStream()) {
-			return new String(in.readAllBytes(), encoding);
-		}
-		catch (IOException ex) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-					"cannot read migration script " + resource.getDescription() + ": " + ex.getMessage(), ex);
-		}
 	}
 
 }
