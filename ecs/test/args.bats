@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2054,SC1091,SC2030,SC2031,SC2016 # bats sets stderr/lines; comma lists are ids; sourced at run time
+# Command-line and environment handling (no AWS call is made: parse_args only, or an early exit 2).
+
+setup() {
+  load test_helper
+  unset FERRY_ECS_CLUSTER FERRY_ECS_TASK_DEFINITION FERRY_ECS_SUBNETS FERRY_ECS_SECURITY_GROUPS \
+    FERRY_ECS_CONTAINER FERRY_ECS_ASSIGN_PUBLIC_IP FERRY_ECS_TIMEOUT FERRY_ECS_POLL AWS_REGION \
+    AWS_ENDPOINT_URL AWS_ENDPOINT_URL_ECS AWS_ENDPOINT_URL_CLOUDWATCH_LOGS
+  REQ=(--cluster c --task-definition ferry:3 --subnets subnet-a,subnet-b --security-groups sg-1)
+}
+
+# parsed ARGS...: parse in a subshell and print the resulting settings, one a line, '-' for empty
+parsed() (
+  set -o pipefail
+  bash -c 'source "$1"; shift; parse_args "$@"; printf "%s\n" "$CLUSTER" "$TASK_DEFINITION" "$SUBNETS" "$SECURITY_GROUPS" \
+    "$CONTAINER" "$ASSIGN_PUBLIC_IP" "$TIMEOUT" "$POLL" "$REGION" "$ECS_ENDPOINT" "$LOGS_ENDPOINT" "${#ENV_OVERRIDES[@]}"' \
+    parsed "$RUN_MIGRATION" "$@" | sed 's/^$/-/' # bats drops empty lines from ${lines[@]}
+)
+
+@test "--help exits 0 and documents flags, variables and every exit code" {
+  run "$RUN_MIGRATION" --help
+  [ "$status" -eq 0 ]
+  for word in --cluster --task-definition --subnets --security-groups --container --assign-public-ip --env \
+    --timeout --poll --region --endpoint-url FERRY_ECS_CLUSTER FERRY_ECS_TASK_DEFINITION FERRY_ECS_SUBNETS \
+    FERRY_ECS_SECURITY_GROUPS FERRY_ECS_CONTAINER FERRY_ECS_ASSIGN_PUBLIC_IP FERRY_ECS_TIMEOUT FERRY_ECS_POLL; do
+    [[ $output == *"$word"* ]] || { echo "missing $word"; return 1; }
+  done
+  for code in 0 1-8 2 20 21 22 23 24; do
+    grep -Eq "^  $code " <<<"$output" || { echo "exit code $code not listed"; return 1; }
+  done
+}
+
+@test "defaults: container ferry, DISABLED, timeout 3600, poll 6" {
+  run parsed "${REQ[@]}"
+  [ "$status" -eq 0 ]
+  [ "${lines[4]}" = ferry ]
+  [ "${lines[5]}" = DISABLED ]
+  [ "${lines[6]}" = 3600 ]
+  [ "${lines[7]}" = 6 ]
+}
+
+@test "every setting can come from its FERRY_ECS_* variable" {
+  FERRY_ECS_CLUSTER=envc FERRY_ECS_TASK_DEFINITION=arn:aws:ecs:eu-west-1:1:task-definition/f:2 \
+    FERRY_ECS_SUBNETS=subnet-1 FERRY_ECS_SECURITY_GROUPS=sg-9,sg-8 FERRY_ECS_CONTAINER=app \
+    FERRY_ECS_ASSIGN_PUBLIC_IP=enabled FERRY_ECS_TIMEOUT=90 FERRY_ECS_POLL=2 run parsed
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = envc ]
+  [ "${lines[1]}" = arn:aws:ecs:eu-west-1:1:task-definition/f:2 ]
+  [ "${lines[2]}" = subnet-1 ]
+  [ "${lines[3]}" = sg-9,sg-8 ]
+  [ "${lines[4]}" = app ]
+  [ "${lines[5]}" = ENABLED ]
+  [ "${lines[6]}" = 90 ]
+  [ "${lines[7]}" = 2 ]
+}
+
+@test "a flag wins over its variable; --opt=value works" {
+  FERRY_ECS_CLUSTER=envc FERRY_ECS_TIMEOUT=90 run parsed "${REQ[@]}" --cluster=flagc --timeout 5 --env A=1 --env=B=2
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = flagc ]
+  [ "${lines[6]}" = 5 ]
+  [ "${lines[11]}" = 2 ]
+}
+
+@test "endpoint and region: flag, else AWS_ENDPOINT_URL(_SERVICE) and AWS_REGION" {
+  AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_ENDPOINT_URL_ECS=http://127.0.0.1:2 AWS_REGION=eu-central-1 run parsed "${REQ[@]}"
+  [ "${lines[8]}" = eu-central-1 ]
+  [ "${lines[9]}" = http://127.0.0.1:2 ]
+  [ "${lines[10]}" = http://127.0.0.1:1 ]
+  AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_REGION=eu-central-1 run parsed "${REQ[@]}" --endpoint-url http://127.0.0.1:3 --region us-east-1
+  [ "${lines[8]}" = us-east-1 ]
+  [ "${lines[9]}" = http://127.0.0.1:3 ]
+  [ "${lines[10]}" = http://127.0.0.1:3 ]
+}
+
+@test "bad usage exits 2 with a one-line reason" {
+  local -a cases=(
+    "--task-definition ferry --subnets s --security-groups g"
+    "--cluster c --subnets s --security-groups g"
+    "--cluster c --task-definition ferry --security-groups g"
+    "--cluster c --task-definition ferry --subnets s"
+    "${REQ[*]} --bogus"
+    "${REQ[*]} positional"
+    "${REQ[*]} --timeout"
+    "${REQ[*]} --timeout 0"
+    "${REQ[*]} --timeout 10m"
+    "${REQ[*]} --poll -1"
+    "${REQ[*]} --assign-public-ip maybe"
+    "${REQ[*]} --env NOEQUALS"
+    "${REQ[*]} --env 1X=2"
+    "${REQ[*]} --subnets subnet-a,,subnet-b"
+    "${REQ[*]} --region="
+  )
+  local c
+  for c in "${cases[@]}"; do
+    # shellcheck disable=SC2086 # word splitting wanted
+    run "$RUN_MIGRATION" $c
+    [ "$status" -eq 2 ] || { echo "expected 2 for: $c, got $status: $output"; return 1; }
+    [[ ${lines[0]} == "run-migration: "* && ${#lines[@]} -eq 1 ]] || { echo "not one reason line for: $c: $output"; return 1; }
+  done
+}

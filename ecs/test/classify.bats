@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2054,SC1091,SC2030,SC2031,SC2016 # bats sets stderr/lines; comma lists are ids; sourced at run time
+# Unit tests: source run-migration and feed its pure functions recorded ECS JSON.
+
+setup() {
+  load test_helper
+  # shellcheck source=../run-migration
+  source "$RUN_MIGRATION"
+}
+
+classify() {
+  run classify_stopped_task "${2:-ferry}" <"$FIX/$1"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  code=$(field 1 "$output")
+  reason=$(field 2 "$output")
+}
+
+@test "sourcing the script runs nothing and defines its functions" {
+  run bash -c "source '$RUN_MIGRATION' && type -t main classify_stopped_task parse_args"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'function\nfunction\nfunction')" ]
+}
+
+@test "container exit code 0 passes through" {
+  classify describe-tasks-exit-0.json
+  [ "$code" = 0 ]
+  [ "$reason" = "container ferry exited with code 0" ]
+}
+
+@test "Ferry's exit code 6 passes through unchanged" {
+  classify describe-tasks-exit-6.json
+  [ "$code" = 6 ]
+  [ "$reason" = "container ferry exited with code 6" ]
+}
+
+@test "an exit code with a container reason (out of memory) passes through, reason kept" {
+  classify describe-tasks-oom-137.json
+  [ "$code" = 137 ]
+  [[ $reason == *"OutOfMemoryError"* ]]
+}
+
+@test "CannotPullContainerError -> 21" {
+  classify describe-tasks-image-pull.json
+  [ "$code" = 21 ]
+  [[ $reason == "image pull failed: stopCode TaskFailedToStart; "*"CannotPullContainerError"* ]]
+}
+
+@test "ECR registry auth not retrievable -> 21 (not a secrets failure)" {
+  classify describe-tasks-ecr-auth.json
+  [ "$code" = 21 ]
+}
+
+@test "secret not fetched (ResourceInitializationError, secretsmanager) -> 22" {
+  classify describe-tasks-secrets.json
+  [ "$code" = 22 ]
+  [[ $reason == "secrets or log set-up failed: "*"unable to retrieve secret"* ]]
+}
+
+@test "log group missing (ResourceInitializationError, logger args) -> 22" {
+  classify describe-tasks-log-setup.json
+  [ "$code" = 22 ]
+  [[ $reason == *"log group does not exist"* ]]
+}
+
+@test "CannotStartContainerError about the logging driver -> 22" {
+  classify describe-tasks-log-driver.json
+  [ "$code" = 22 ]
+}
+
+@test "stopped by a user before the container ran -> 23" {
+  classify describe-tasks-user-stop.json
+  [ "$code" = 23 ]
+  [ "$reason" = "task stopped without an exit code: stopCode UserInitiated; stoppedReason: Task stopped by user" ]
+}
+
+@test "Spot interruption without exit code -> 23" {
+  classify describe-tasks-spot.json
+  [ "$code" = 23 ]
+  [[ $reason == *SpotInterruption* ]]
+}
+
+@test "essential container exited without an exit code (could not start) -> 23" {
+  classify describe-tasks-essential-no-exit-code.json
+  [ "$code" = 23 ]
+  [[ $reason == *"permission denied"* ]]
+}
+
+@test "a task ECS no longer knows (MISSING) -> 23" {
+  classify describe-tasks-missing.json
+  [ "$code" = 23 ]
+  [[ $reason == *MISSING* ]]
+}
+
+@test "a container name not in the task -> 23 naming it" {
+  classify describe-tasks-exit-0.json sidecar
+  [ "$code" = 23 ]
+  [[ $reason == *"no container named sidecar"* ]]
+}
+
+@test "reasons are one line even when ECS puts newlines in them" {
+  run classify_stopped_task ferry <<<'{"tasks":[{"lastStatus":"STOPPED","stopCode":"TaskFailedToStart","stoppedReason":"line one\nline two","containers":[{"name":"ferry"}]}]}'
+  [ "${#lines[@]}" -eq 1 ]
+  [[ $output == *"line one line two"* ]]
+}
+
+@test "garbage instead of JSON -> 23, not a crash" {
+  run classify_stopped_task ferry <<<'<html>'
+  [ "$(field 1 "$output")" = 23 ]
+}
+
+@test "run-task answer with failures[] RESOURCE:MEMORY -> 20" {
+  run run_task_outcome <"$FIX/run-task-failures-memory.json"
+  [ "$(field 1 "$output")" = 20 ]
+  [[ $(field 2 "$output") == "no task placed: RESOURCE:MEMORY"* ]]
+}
+
+@test "run-task answer with failures[] no Fargate capacity -> 20" {
+  run run_task_outcome <"$FIX/run-task-failures-capacity.json"
+  [ "$(field 1 "$output")" = 20 ]
+  [[ $(field 2 "$output") == *"Capacity is unavailable"* ]]
+}
+
+@test "run-task answer with a task -> its task and task-definition ARNs" {
+  run run_task_outcome <"$FIX/run-task-ok.json"
+  [ "$(field 1 "$output")" = 0 ]
+  [ "$(field 3 "$output")" = "arn:aws:ecs:eu-west-1:123456789012:task/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
+  [ "$(field 4 "$output")" = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ferry-dev:12" ]
+}
+
+@test "awslogs stream name is prefix/container/task-id" {
+  run log_stream_name ferry ferry arn:aws:ecs:eu-west-1:123456789012:task/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10
+  [ "$output" = "ferry/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
+}
+
+@test "log configuration is read from describe-task-definition" {
+  run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/ferry","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ferry"}}}]}}'
+  [ "$output" = "/ecs/ferry${US}eu-west-1${US}ferry${US}" ]
+  run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"splunk"}}]}}'
+  [ "$(field 1 "$output")" = "" ]
+  [[ $(field 4 "$output") == *splunk* ]]
+}
+
+@test "--env pairs become containerOverrides, values kept verbatim" {
+  run ferry_py overrides ferry 'FERRY_COMMAND=info' 'FERRY_X=a b="c"=d' 'EMPTY='
+  [ "$status" -eq 0 ]
+  run python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print(o["containerOverrides"][0]["name"]); [print(e["name"]+"|"+e["value"]) for e in o["containerOverrides"][0]["environment"]]' "$output"
+  [ "${lines[0]}" = ferry ]
+  [ "${lines[1]}" = "FERRY_COMMAND|info" ]
+  [ "${lines[2]}" = 'FERRY_X|a b="c"=d' ]
+  [ "${lines[3]}" = "EMPTY|" ]
+}
+
+@test "network configuration JSON from the comma lists" {
+  run ferry_py network 'subnet-a, subnet-b' sg-1 DISABLED
+  [ "$output" = '{"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}' ]
+}

@@ -1,0 +1,31 @@
+package dev.ferry.config;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class FerryCommandTest {
+
+	@Test
+	void noCommandMeansMigrate() {
+		assertThat(FerryCommand.of(null)).isEqualTo(FerryCommand.MIGRATE);
+		assertThat(FerryCommand.of(" ")).isEqualTo(FerryCommand.MIGRATE);
+	}
+
+	@Test
+	void commandsAreReadWhateverTheirCase() {
+		assertThat(FerryCommand.of("INFO")).isEqualTo(FerryCommand.INFO);
+		assertThat(FerryCommand.of(" Validate ")).isEqualTo(FerryCommand.VALIDATE);
+	}
+
+	@Test
+	void anUnknownCommandIsAConfigurationErrorListingTheKnownOnes() {
+		assertThatExceptionOfType(FerryException.class).isThrownBy(() -> FerryCommand.of("undo"))
+			.satisfies((ex) -> assertThat(ex.status()).isEqualTo(ExitStatus.CONFIGURATION_INVALID))
+			.withMessageContaining("migrate, info, validate, repair, baseline, clean");
+	}
+
+}

@@ -1,0 +1,59 @@
+package dev.ferry.secrets;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SecretMaskerTest {
+
+	private final SecretMasker masker = new SecretMasker();
+
+	@Test
+	void masksEveryOccurrenceOfEveryRegisteredValue() {
+		this.masker.register("hunter2");
+		this.masker.register("s3cr3t");
+
+		assertThat(this.masker.mask("a hunter2 b s3cr3t c hunter2")).isEqualTo("a **** b **** c ****");
+	}
+
+	@Test
+	void masksALongerSecretWholeWhenItContainsAShorterOne() {
+		this.masker.register("abc");
+		this.masker.register("xxabcxx");
+
+		assertThat(this.masker.mask("value=xxabcxx")).isEqualTo("value=****");
+	}
+
+	@Test
+	void ignoresEmptyAndMissingValues() {
+		this.masker.register("");
+		this.masker.register(null);
+
+		assertThat(this.masker.hasSecrets()).isFalse();
+		assertThat(this.masker.mask("nothing to hide")).isEqualTo("nothing to hide");
+	}
+
+	@Test
+	void theConsoleMasksASecretThatArrivesSplitAcrossWrites() {
+		this.masker.register("split-secret-value");
+		ByteArrayOutputStream target = new ByteArrayOutputStream();
+		PrintStream console = new PrintStream(
+				new MaskingConsole.MaskingOutputStream(target, this.masker, StandardCharsets.UTF_8), true,
+				StandardCharsets.UTF_8);
+
+		console.print("password: split-");
+		console.flush();
+		console.print("secret-value and more");
+		console.println();
+		console.print("no newline at the end: split-secret-value");
+		console.close();
+
+		assertThat(target.toString(StandardCharsets.UTF_8))
+			.isEqualTo("password: **** and more\nno newline at the end: ****");
+	}
+
+}
