@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param testdataEnvironments environments that get test data (FERRY_TESTDATA_ENVIRONMENTS)
  * @param db the database connection
  * @param placeholders placeholder literals ({@code ferry.placeholders[name]}); FERRY_PLACEHOLDER_name also lands here
+ * @param placeholderSecrets {@code prefix=secret-id} pairs: each key of the secret becomes {@code prefix_key}
+ * (FERRY_PLACEHOLDER_SECRETS)
  * @param secretPlaceholderPattern a placeholder whose name matches this is secret and masked everywhere
  * @param connectTimeout how long to keep trying a database that is still starting (FERRY_CONNECT_TIMEOUT)
  * @param lockTimeout the session's lock_timeout while migrating (FERRY_LOCK_TIMEOUT)
@@ -29,33 +31,85 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lockRetryDelay the first wait before such a retry, doubled each time (FERRY_LOCK_RETRY_DELAY)
  * @param reportFile where to write the JSON run report (FERRY_REPORT_FILE)
  * @param stepSummary where to append the Markdown summary, GitHub's $GITHUB_STEP_SUMMARY (FERRY_STEP_SUMMARY)
+ * @param snapshot the snapshot taken before migrating
  * @param logFormat {@code json} or {@code text}; empty means json inside ECS, text elsewhere (FERRY_LOG_FORMAT)
  */
 @ConfigurationProperties("ferry")
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
 		List<String> locations, @DefaultValue("classpath:db/testdata") List<String> testdataLocations,
 		@DefaultValue({ "local", "dev", "test" }) List<String> testdataEnvironments, @DefaultValue Db db,
-		Map<String, String> placeholders, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
+		Map<String, String> placeholders, List<String> placeholderSecrets, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay, Path reportFile,
-		Path stepSummary, String logFormat) {
+		Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
 		placeholders = (placeholders != null) ? placeholders : Map.of();
+		placeholderSecrets = (placeholderSecrets != null)
+				? placeholderSecrets.stream().map(String::trim).filter((entry) -> !entry.isEmpty()).toList() : List.of();
 		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "unnamed";
 	}
 
 	/**
 	 * The database connection.
 	 *
-	 * @param url the JDBC URL (FERRY_DB_URL)
-	 * @param username the user (FERRY_DB_USERNAME)
-	 * @param password the password (FERRY_DB_PASSWORD)
-	 * @param sslMode pgjdbc's sslmode when the URL has none (FERRY_DB_SSL_MODE)
+	 * @param url the JDBC URL (FERRY_DB_URL); wins over host, port and name
+	 * @param secretId the admin secret in RDS's JSON format, ARN or name (FERRY_DB_SECRET_ID)
+	 * @param host the host (FERRY_DB_HOST), else the secret's
+	 * @param port the port (FERRY_DB_PORT), else the secret's, else 5432
+	 * @param name the database (FERRY_DB_NAME), else the secret's dbname, else postgres
+	 * @param username the user (FERRY_DB_USERNAME), else the secret's
+	 * @param password the password (FERRY_DB_PASSWORD), else the secret's
+	 * @param iamAuth authenticate with an IAM token made for each connection (FERRY_DB_IAM_AUTH)
+	 * @param sslMode pgjdbc's sslmode when the URL has none (FERRY_DB_SSL_MODE); verify-full against AWS, else
+	 * prefer
+	 * @param sslRootCert the CA bundle to verify the server with (FERRY_DB_SSL_ROOT_CERT)
 	 */
-	public record Db(String url, String username, String password, @DefaultValue("prefer") String sslMode) {
+	public record Db(String url, String secretId, String host, Integer port, String name, String username,
+			String password, @DefaultValue("false") boolean iamAuth, String sslMode,
+			@DefaultValue("/opt/ferry/rds-ca/global-bundle.pem") Path sslRootCert) {
 
+		public Db {
+			url = blankToNull(url);
+			secretId = blankToNull(secretId);
+			host = blankToNull(host);
+			name = blankToNull(name);
+			sslMode = blankToNull(sslMode);
+		}
+
+	}
+
+	/**
+	 * The snapshot taken before a run that has something to apply.
+	 *
+	 * @param clusterId the Aurora cluster to snapshot (FERRY_SNAPSHOT_CLUSTER_ID)
+	 * @param instanceId the RDS instance to snapshot (FERRY_SNAPSHOT_INSTANCE_ID)
+	 * @param retain how many of Ferry's own snapshots to keep (FERRY_SNAPSHOT_RETAIN)
+	 * @param timeout how long to wait for the snapshot to become available (FERRY_SNAPSHOT_TIMEOUT)
+	 */
+	public record Snapshot(String clusterId, String instanceId, @DefaultValue("3") int retain,
+			@DefaultValue("60m") Duration timeout) {
+
+		public Snapshot {
+			clusterId = blankToNull(clusterId);
+			instanceId = blankToNull(instanceId);
+		}
+
+		public boolean isConfigured() {
+			return this.clusterId != null || this.instanceId != null;
+		}
+
+	}
+
+	static String blankToNull(String value) {
+		return (value != null && !value.isBlank()) ? value.trim() : null;
+	}
+
+	/** Whether this run talks to AWS at all; only then are AWS clients made. */
+	public boolean usesAws() {
+		return this.db.secretId() != null || this.db.iamAuth() || !this.placeholderSecrets.isEmpty()
+				|| this.snapshot.isConfigured();
 	}
 
 	public boolean isProduction() {

@@ -30,6 +30,8 @@ public class Placeholders {
 
 	private final Set<String> secretNames = new TreeSet<>();
 
+	private final Map<String, String> secretIdsByPrefix = new LinkedHashMap<>();
+
 	private final Pattern secretName;
 
 	private final SecretMasker masker;
@@ -63,6 +65,29 @@ public class Placeholders {
 		this.masker.register(value);
 		this.values.put(name, value);
 		this.secretNames.add(name);
+	}
+
+	/** Remembers which secret a prefix of FERRY_PLACEHOLDER_SECRETS came from, to name it when a key is missing. */
+	public void recordSource(String prefix, String secretId) {
+		this.secretIdsByPrefix.put(prefix, secretId);
+	}
+
+	/**
+	 * Why a placeholder has no value when it should have come from a secret: the secret and the key it lacks.
+	 * @param name the placeholder without a value
+	 * @return the reason, or {@code null} when the name is not one a secret would give
+	 */
+	public String missingSecretKey(String name) {
+		for (Map.Entry<String, String> source : this.secretIdsByPrefix.entrySet()) {
+			String prefix = source.getKey() + "_";
+			if (name.startsWith(prefix) && name.length() > prefix.length()) {
+				String key = name.substring(prefix.length());
+				return this.values.containsKey(source.getKey())
+						? "secret " + source.getValue() + " is not JSON, so it has no key '" + key + "'"
+						: "secret " + source.getValue() + " has no key '" + key + "'";
+			}
+		}
+		return null;
 	}
 
 	public Map<String, String> values() {

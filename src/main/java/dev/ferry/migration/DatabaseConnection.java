@@ -1,10 +1,18 @@
 package dev.ferry.migration;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
 import javax.sql.DataSource;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import dev.ferry.config.FerryProperties;
+import dev.ferry.secrets.AdminSecret;
+import dev.ferry.secrets.IamTokens;
 import dev.ferry.secrets.SecretMasker;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -12,23 +20,48 @@ import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 /**
- * Builds the one DataSource Ferry migrates through. No pool: a one-shot run opens a couple of connections, and a
- * plain pgjdbc DataSource opens each on demand, which is what a connect-retry window needs.
+ * Builds the one DataSource Ferry migrates through, from the settings and the admin secret. No pool: a one-shot
+ * run opens a couple of connections, and a plain pgjdbc DataSource opens each on demand, which is what a
+ * connect-retry window and fresh IAM tokens need.
  */
 final class DatabaseConnection {
+
+	private static final Set<String> MODES_WITHOUT_TLS_GUARANTEE = Set.of("disable", "allow", "prefer");
+
+	private static final Path DEFAULT_ROOT_CERT = Path.of("/opt/ferry/rds-ca/global-bundle.pem");
 
 	private DatabaseConnection() {
 	}
 
-	static DataSource dataSource(FerryProperties properties, Environment environment, SecretMasker masker) {
+	/**
+	 * @param properties Ferry's settings
+	 * @param environment for Spring's own {@code spring.datasource.*} as a fallback
+	 * @param masker learns the password
+	 * @param adminSecret reads the admin secret, when one is configured
+	 * @param iamTokens makes an IAM token for host, port and user, when IAM authentication is on
+	 * @return the DataSource
+	 */
+	static DataSource dataSource(FerryProperties properties, Environment environment, SecretMasker masker,
+			Function<String, AdminSecret> adminSecret, IamTokens iamTokens) {
 		FerryProperties.Db db = properties.db();
+		AdminSecret admin = (db.secretId() != null) ? adminSecret.apply(db.secretId()) : null;
 		String url = firstText(db.url(), environment.getProperty("spring.datasource.url"));
 		if (url == null) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-					"FERRY_DB_URL is not set: give FERRY_DB_URL with FERRY_DB_USERNAME and FERRY_DB_PASSWORD");
+			String host = firstText(db.host(), (admin != null) ? admin.host() : null);
+			if (host == null) {
+				throw new FerryException(ExitStatus.CONFIGURATION_INVALID, (admin != null)
+						? "the admin secret " + db.secretId() + " names no host: set FERRY_DB_HOST or FERRY_DB_URL"
+						: "FERRY_DB_URL is not set: give FERRY_DB_URL (or FERRY_DB_HOST) with FERRY_DB_USERNAME and"
+								+ " FERRY_DB_PASSWORD, or FERRY_DB_SECRET_ID");
+			}
+			int port = (db.port() != null) ? db.port() : (admin != null && admin.port() != null) ? admin.port() : 5432;
+			String name = firstText(db.name(), (admin != null) ? admin.dbname() : null, "postgres");
+			url = "jdbc:postgresql://" + host + ":" + port + "/" + name;
 		}
-		String username = firstText(db.username(), environment.getProperty("spring.datasource.username"));
-		String password = firstText(db.password(), environment.getProperty("spring.datasource.password"));
+		String username = firstText(db.username(), environment.getProperty("spring.datasource.username"),
+				(admin != null) ? admin.username() : null);
+		String password = firstText(db.password(), environment.getProperty("spring.datasource.password"),
+				(admin != null) ? admin.password() : null);
 		masker.register(password);
 		maskUrlPassword(url, masker);
 		PGSimpleDataSource dataSource = new PGSimpleDataSource();
@@ -40,22 +73,64 @@ final class DatabaseConnection {
 					"FERRY_DB_URL is not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): "
 							+ masker.mask(url));
 		}
-		if (username != null) {
-			dataSource.setUser(username);
-		}
-		if (password != null) {
-			dataSource.setPassword(password);
-		}
-		if (!url.contains("sslmode=")) {
-			dataSource.setSslMode(db.sslMode());
-		}
+		boolean aws = db.secretId() != null || db.iamAuth()
+				|| dataSource.getServerNames()[0].toLowerCase(Locale.ROOT).endsWith(".rds.amazonaws.com");
+		configureTls(dataSource, url, db, aws);
 		if (!url.contains("ApplicationName=")) {
 			dataSource.setApplicationName("ferry");
 		}
 		if (!url.contains("connectTimeout=")) {
 			dataSource.setConnectTimeout(10);
 		}
+		if (username != null) {
+			dataSource.setUser(username);
+		}
+		if (db.iamAuth()) {
+			if (username == null) {
+				throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+						"FERRY_DB_IAM_AUTH needs the database user: set FERRY_DB_USERNAME");
+			}
+			String host = dataSource.getServerNames()[0];
+			int port = dataSource.getPortNumbers()[0];
+			return new IamAuthDataSource(dataSource, username, () -> {
+				String token = iamTokens.token(host, (port > 0) ? port : 5432, username);
+				masker.register(token);
+				return token;
+			});
+		}
+		if (password != null) {
+			dataSource.setPassword(password);
+		}
 		return dataSource;
+	}
+
+	private static void configureTls(PGSimpleDataSource dataSource, String url, FerryProperties.Db db, boolean aws) {
+		if (url.contains("sslmode=")) {
+			return;
+		}
+		String mode = (db.sslMode() != null) ? db.sslMode().toLowerCase(Locale.ROOT) : (aws ? "verify-full" : "prefer");
+		if (db.iamAuth() && MODES_WITHOUT_TLS_GUARANTEE.contains(mode)) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+					"FERRY_DB_IAM_AUTH sends a token as the password and needs TLS: FERRY_DB_SSL_MODE must be require,"
+							+ " verify-ca or verify-full, not " + mode);
+		}
+		try {
+			dataSource.setSslMode(mode);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_DB_SSL_MODE '" + mode
+					+ "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+		}
+		if (!url.contains("sslrootcert=") && (mode.startsWith("verify") || aws)) {
+			Path rootCert = db.sslRootCert();
+			if (Files.isReadable(rootCert)) {
+				dataSource.setSslRootCert(rootCert.toAbsolutePath().toString());
+			}
+			else if (!rootCert.equals(DEFAULT_ROOT_CERT)) {
+				throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+						"FERRY_DB_SSL_ROOT_CERT " + rootCert + " is not a readable file");
+			}
+		}
 	}
 
 	private static void maskUrlPassword(String url, SecretMasker masker) {

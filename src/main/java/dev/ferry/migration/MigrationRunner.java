@@ -14,6 +14,7 @@ import dev.ferry.report.RunReport;
 import dev.ferry.report.RunReport.PendingMigration;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.snapshot.PreMigrationSnapshot;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
@@ -21,9 +22,11 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.ValidateResult;
 import org.postgresql.ds.PGSimpleDataSource;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
@@ -49,8 +52,13 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final RunReportWriter reportWriter;
 
+	private final ObjectProvider<PreMigrationSnapshot> snapshots;
+
+	private String snapshot;
+
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
-			SecretMasker masker) {
+			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots) {
+		this.snapshots = snapshots;
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
@@ -133,6 +141,9 @@ class MigrationRunner implements ApplicationRunner {
 		MigrationInfoService before = this.flyway.info();
 		List<MigrationInfo> pending = pending(before);
 		this.placeholderCheck.verifyPending(this.flyway.getConfiguration(), pending);
+		if (!pending.isEmpty() && this.properties.snapshot().isConfigured()) {
+			this.snapshot = this.snapshots.getObject().take(targetVersion(before, pending));
+		}
 		migrateRetryingLockTimeouts();
 		MigrationInfoService after = this.flyway.info();
 		int count = this.progress.applied().size();
@@ -190,6 +201,15 @@ class MigrationRunner implements ApplicationRunner {
 		return Result.of("ok", "validated: every applied migration matches its script", this.flyway.info());
 	}
 
+	private static String targetVersion(MigrationInfoService info, List<MigrationInfo> pending) {
+		return pending.stream()
+			.filter((m) -> m.getVersion() != null)
+			.map(MigrationInfo::getVersion)
+			.max(MigrationVersion::compareTo)
+			.map(MigrationVersion::getVersion)
+			.orElseGet(() -> schemaVersion(info));
+	}
+
 	static List<MigrationInfo> pending(MigrationInfoService info) {
 		return Arrays.stream(info.all())
 			.filter((m) -> m.getState() == MigrationState.PENDING || m.getState() == MigrationState.OUTDATED)
@@ -212,7 +232,7 @@ class MigrationRunner implements ApplicationRunner {
 				(failure != null) ? "failed" : result.outcome(),
 				(failure != null) ? failure.getMessage() : result.message(),
 				(failure != null) ? failure.getExitCode() : 0, schemaVersion(info), this.progress.applied(),
-				pendingReport(info), null, error);
+				pendingReport(info), this.snapshot, error);
 		this.reportWriter.write(report, this.properties.reportFile(), this.properties.stepSummary());
 		if (failure == null) {
 			logger.info(this.masker.mask("Ferry " + commandName + " on " + report.database() + " ("

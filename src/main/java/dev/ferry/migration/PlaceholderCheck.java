@@ -93,6 +93,14 @@ class PlaceholderCheck {
 			}
 		}
 		if (!missing.isEmpty()) {
+			for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
+				String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
+				if (secretProblem != null) {
+					throw new FerryException(ExitStatus.SECRET_UNREADABLE, secretProblem + " (needed as "
+							+ configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix()
+							+ " by " + String.join(", ", entry.getValue()) + "), nothing was run");
+				}
+			}
 			List<String> problems = new ArrayList<>();
 			missing.forEach((name, files) -> problems.add(configuration.getPlaceholderPrefix() + name
 					+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", files)

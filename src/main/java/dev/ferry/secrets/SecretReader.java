@@ -1,0 +1,95 @@
+package dev.ferry.secrets;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
+
+import org.springframework.boot.json.JsonParserFactory;
+
+/**
+ * Reads secrets from AWS Secrets Manager, always their current version, so a rotated secret just works. A secret's
+ * whole text is registered with the masker before it is handed out; failures name the secret and the key, never a
+ * value.
+ */
+public class SecretReader {
+
+	private final SecretsManagerClient client;
+
+	private final SecretMasker masker;
+
+	public SecretReader(SecretsManagerClient client, SecretMasker masker) {
+		this.client = client;
+		this.masker = masker;
+	}
+
+	/** The secret's text, plain or JSON. */
+	public String read(String secretId) {
+		GetSecretValueResponse response;
+		try {
+			response = this.client.getSecretValue((request) -> request.secretId(secretId));
+		}
+		catch (ResourceNotFoundException ex) {
+			throw failure(secretId, "not found", ex);
+		}
+		catch (SecretsManagerException ex) {
+			String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : "error";
+			String reason = "AccessDeniedException".equals(code) ? "access denied" : code;
+			throw failure(secretId, reason + " (" + ex.getClass().getSimpleName() + ", HTTP " + ex.statusCode() + ")",
+					ex);
+		}
+		catch (SdkException ex) {
+			throw failure(secretId, "Secrets Manager not reachable: " + ex.getMessage(), ex);
+		}
+		String text = (response.secretString() != null) ? response.secretString()
+				: (response.secretBinary() != null) ? response.secretBinary().asUtf8String() : null;
+		if (text == null) {
+			throw failure(secretId, "has no value", null);
+		}
+		this.masker.register(text);
+		return text;
+	}
+
+	/** The secret's keys and values; a secret that is not a JSON object fails. */
+	public Map<String, String> readJson(String secretId) {
+		return parseJson(secretId, read(secretId));
+	}
+
+	/**
+	 * The keys and values of a secret's text. Which of them are secret is the caller's to say: an admin secret's
+	 * host is not, its password is.
+	 */
+	public Map<String, String> parseJson(String secretId, String text) {
+		if (!text.trim().startsWith("{")) {
+			throw failure(secretId, "is not JSON, so it has no keys", null);
+		}
+		Map<String, Object> parsed;
+		try {
+			parsed = JsonParserFactory.getJsonParser().parseMap(text);
+		}
+		catch (IllegalArgumentException ex) {
+			throw failure(secretId, "is not valid JSON", null);
+		}
+		Map<String, String> values = new LinkedHashMap<>();
+		parsed.forEach((key, value) -> {
+			if (value != null) {
+				values.put(key, String.valueOf(value));
+			}
+		});
+		return values;
+	}
+
+	/** A failure to read a secret: exit 3, naming the secret and what is wrong. */
+	public static FerryException failure(String secretId, String reason, Throwable cause) {
+		// The SDK's message names the secret and the request, never its value; drop the cause all the same.
+		return new FerryException(ExitStatus.SECRET_UNREADABLE, "secret " + secretId + " " + reason,
+				(cause != null) ? new IllegalStateException(cause.getClass().getName()) : null);
+	}
+
+}
