@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Podman set-up shared by the image scripts (sourced, not run). No Docker engine and no registry here: Debian's
+# podman with runc builds and runs the images. See "Containers without Docker" in ENVIRONMENT.md for why each
+# setting is needed: crun does not work in this sandbox, root podman's default nofile limit (1048576) is refused,
+# and without an explicit storage.conf every podman call can hang ~20 s on a storage-driver mismatch.
+#
+# Functions: image_tools_install  installs podman, runc and debootstrap when missing
+#            podman_setup         writes containers.conf and storage.conf, exports CONTAINERS_CONF and
+#                                 CONTAINERS_STORAGE_CONF; call it BEFORE the first podman call
+#            pod ARGS...          podman with the global flags that work here
+#            pod_build ARGS...    podman build with the flags that work here
+#            pod_run ARGS...      podman run --rm with the flags that work here; returns the container's status
+#            die MESSAGE          prints to stderr, exits 1
+
+FERRY_CI_CACHE="${FERRY_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry-ci}"
+PODMAN_ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+die() { echo "error: $*" >&2; exit 1; }
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+image_tools_install() {
+  local missing=() tool
+  for tool in podman runc debootstrap; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}: install them (apt-get install -y podman runc debootstrap)"
+  log "installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q podman runc debootstrap >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q podman runc debootstrap >/dev/null; } \
+    || die "could not install podman, runc and debootstrap with apt-get"
+}
+
+podman_setup() {
+  # Keep a caller's own configuration if it has one.
+  if [[ -n "${CONTAINERS_CONF:-}" && -n "${CONTAINERS_STORAGE_CONF:-}" ]]; then
+    return 0
+  fi
+  local dir="$FERRY_CI_CACHE/containers" graphroot runroot
+  if [[ $(id -u) -eq 0 ]]; then
+    graphroot=/var/lib/containers/storage
+    runroot=/run/containers/storage
+  else
+    graphroot="${XDG_DATA_HOME:-$HOME/.local/share}/containers/storage"
+    runroot="${XDG_RUNTIME_DIR:-/tmp/podman-run-$(id -u)}/containers"
+  fi
+  mkdir -p "$dir"
+  cat > "$dir/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  cat > "$dir/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$graphroot"
+runroot = "$runroot"
+EOF
+  export CONTAINERS_CONF="$dir/containers.conf"
+  export CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+}
+
+pod() {
+  podman --runtime runc --cgroup-manager cgroupfs "$@"
+}
+
+pod_build() {
+  pod build --network host "${PODMAN_ULIMITS[@]}" "$@"
+}
+
+pod_run() {
+  pod run --rm --network host "${PODMAN_ULIMITS[@]}" "$@"
+}
