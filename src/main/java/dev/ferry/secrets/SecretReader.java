@@ -39,8 +39,9 @@ public class SecretReader {
 			throw failure(secretId, "not found", ex);
 		}
 		catch (SecretsManagerException ex) {
-			String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : "error";
-			String reason = "AccessDeniedException".equals(code) ? "access denied" : code;
+			String code = (ex.awsErrorDetails() != null) ? ex.awsErrorDetails().errorCode() : null;
+			String reason = ("AccessDeniedException".equals(code) || ex.statusCode() == 403) ? "access denied"
+					: (code != null) ? code : "could not be read";
 			throw failure(secretId, reason + " (" + ex.getClass().getSimpleName() + ", HTTP " + ex.statusCode() + ")",
 					ex);
 		}

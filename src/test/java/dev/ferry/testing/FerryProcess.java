@@ -64,6 +64,12 @@ public final class FerryProcess {
 		return this;
 	}
 
+	/** Points Ferry's AWS SDK at the moto server. */
+	public FerryProcess aws(MotoServer moto) {
+		moto.environment().forEach(this::env);
+		return this;
+	}
+
 	public FerryProcess locations(Path... folders) {
 		List<String> locations = new ArrayList<>();
 		for (Path folder : folders) {

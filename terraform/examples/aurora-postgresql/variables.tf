@@ -1,0 +1,167 @@
+################################################################################
+# Provider
+################################################################################
+
+variable "region" {
+  description = "AWS region"
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "aws_endpoint_url" {
+  description = "For tests only: one endpoint (e.g. moto_server's http://127.0.0.1:5000) for every AWS service, with dummy credentials \"test\" and no account or credential checks. Null: real AWS"
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource"
+  type        = map(string)
+  default     = { Project = "ferry", Example = "aurora-postgresql" }
+}
+
+################################################################################
+# Environment
+################################################################################
+
+variable "environment" {
+  description = "Environment name (dev, test, prod...): FERRY_ENVIRONMENT, and part of every resource name"
+  type        = string
+  default     = "dev"
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc_id" {
+  description = "ID of an existing VPC; null creates a VPC (DNS hostnames on) with private subnets and the VPC endpoints the task needs"
+  type        = string
+  default     = null
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of `vpc_id` for the database and the task (at least two AZs); used only with `vpc_id`"
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC created when `vpc_id` is null"
+  type        = string
+  default     = "10.42.0.0/16"
+}
+
+variable "create_vpc_endpoints" {
+  description = "Whether the created VPC gets interface endpoints (ECR, CloudWatch Logs, Secrets Manager, RDS, STS) and the S3 gateway endpoint, so the task reaches AWS APIs without a NAT gateway"
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Database
+################################################################################
+
+variable "engine_version" {
+  description = "Aurora PostgreSQL engine version"
+  type        = string
+  default     = "16.6"
+}
+
+variable "instance_class" {
+  description = "Instance class of the cluster's one instance"
+  type        = string
+  default     = "db.t4g.medium"
+}
+
+variable "database_name" {
+  description = "Name of the database created in the cluster"
+  type        = string
+  default     = "app"
+}
+
+variable "db_port" {
+  description = "Port of the cluster"
+  type        = number
+  default     = 5432
+}
+
+variable "master_username" {
+  description = "Master (admin) user name; its password is managed by RDS in Secrets Manager"
+  type        = string
+  default     = "ferry_admin"
+}
+
+variable "api_db_username" {
+  description = "Name of the API's database user, created by the migrations from $${api_db_username}"
+  type        = string
+  default     = "api"
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Recovery window of the API user's secret when destroyed (0 deletes at once)"
+  type        = number
+  default     = 7
+}
+
+variable "skip_final_snapshot" {
+  description = "Whether destroying the cluster skips the final snapshot"
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Whether the cluster is protected from deletion"
+  type        = bool
+  default     = false
+}
+
+################################################################################
+# Ferry
+################################################################################
+
+variable "image_repository" {
+  description = "Repository URL of the Ferry image (without tag or digest); null uses the ECR repository the module creates"
+  type        = string
+  default     = null
+}
+
+variable "image_digest" {
+  description = "Digest of the Ferry image to run (sha256:...); a new digest triggers a migration"
+  type        = string
+
+  validation {
+    condition     = can(regex("^sha256:[0-9a-f]{64}$", var.image_digest))
+    error_message = "image_digest must look like sha256:<64 hex digits>."
+  }
+}
+
+variable "run_migration" {
+  description = "Whether apply runs the migration task (false for a first apply that only creates the ECR repository to push to)"
+  type        = bool
+  default     = true
+}
+
+variable "migration_timeout" {
+  description = "Seconds ecs/run-migration waits for the task before giving up (exit 24)"
+  type        = number
+  default     = 3600
+}
+
+variable "ferry_environment_variables" {
+  description = "Extra environment variables of the Ferry container (FERRY_LOCK_TIMEOUT, FERRY_SNAPSHOT_RETAIN...)"
+  type        = map(string)
+  default     = {}
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the task's CloudWatch log group, in days"
+  type        = number
+  default     = 90
+}
+
+variable "ecr_force_delete" {
+  description = "Whether destroy deletes the ECR repository even when it holds images"
+  type        = bool
+  default     = false
+}

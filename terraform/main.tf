@@ -1,0 +1,337 @@
+locals {
+  container_name = "ferry"
+
+  # Region and partition come from an ARN this module creates, so no data source
+  # (and no provider-version-specific attribute) is needed.
+  log_group_arn_parts = split(":", aws_cloudwatch_log_group.this.arn)
+  partition           = local.log_group_arn_parts[1]
+  region              = local.log_group_arn_parts[3]
+
+  ecr_repository_arn = var.create_ecr_repository ? aws_ecr_repository.this[0].arn : var.ecr_repository_arn
+
+  # arn:aws:rds:region:account:cluster:id -> id, and its snapshots named ferry-*
+  snapshot_cluster_id = var.snapshot_cluster_arn == null ? null : element(split(":", var.snapshot_cluster_arn), 6)
+  snapshot_arns = var.snapshot_cluster_arn == null ? [] : [
+    var.snapshot_cluster_arn,
+    "${join(":", slice(split(":", var.snapshot_cluster_arn), 0, 5))}:cluster-snapshot:ferry-*",
+  ]
+
+  # Secrets the task itself reads (admin + placeholder secrets) ...
+  task_secret_arns = distinct(concat([var.db_secret_arn], values(var.placeholder_secrets)))
+
+  # ... and the ones ECS injects through the execution role. A valueFrom may carry
+  # a ":json-key:version-stage:version-id" suffix: IAM wants the bare secret ARN.
+  injected_secretsmanager_arns = distinct([
+    for v in values(var.secrets) : join(":", slice(split(":", v), 0, 7)) if split(":", v)[2] == "secretsmanager"
+  ])
+  injected_ssm_arns = distinct([for v in values(var.secrets) : v if split(":", v)[2] == "ssm"])
+
+  placeholder_secrets = join(",", [for prefix, arn in var.placeholder_secrets : "${prefix}=${arn}"])
+
+  derived_environment = merge(
+    {
+      FERRY_ENVIRONMENT  = var.environment
+      FERRY_DB_SECRET_ID = var.db_secret_arn
+      AWS_REGION         = local.region
+    },
+    var.db_host != null ? { FERRY_DB_HOST = var.db_host, FERRY_DB_PORT = tostring(var.db_port) } : {},
+    var.db_name != null ? { FERRY_DB_NAME = var.db_name } : {},
+    length(var.placeholder_secrets) > 0 ? { FERRY_PLACEHOLDER_SECRETS = local.placeholder_secrets } : {},
+    local.snapshot_cluster_id != null ? { FERRY_SNAPSHOT_CLUSTER_ID = local.snapshot_cluster_id } : {},
+  )
+
+  container_environment = merge({ FERRY_LOG_FORMAT = "json" }, var.environment_variables, local.derived_environment)
+
+  container_definition = merge(var.container_user == null ? {} : { user = var.container_user }, {
+    name                   = local.container_name
+    image                  = var.image
+    essential              = true
+    cpu                    = var.cpu
+    memory                 = var.memory
+    readonlyRootFilesystem = true
+
+    environment = [for k, v in local.container_environment : { name = k, value = v }]
+    secrets     = [for k, v in var.secrets : { name = k, valueFrom = v }]
+
+    # The root filesystem is read-only: the JVM and the run report need a writable /tmp.
+    mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "ferry"
+      }
+    }
+  })
+}
+
+################################################################################
+# ECR repository
+################################################################################
+
+resource "aws_ecr_repository" "this" {
+  count = var.create_ecr_repository ? 1 : 0
+
+  name                 = coalesce(var.ecr_repository_name, var.name)
+  image_tag_mutability = var.ecr_image_tag_immutable ? "IMMUTABLE" : "MUTABLE"
+  force_delete         = var.ecr_force_delete
+
+  image_scanning_configuration {
+    scan_on_push = var.ecr_scan_on_push
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# CloudWatch log group
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_kms_key_id
+
+  tags = var.tags
+}
+
+################################################################################
+# Task definition
+################################################################################
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  container_definitions = jsonencode([local.container_definition])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  volume {
+    name = "tmp"
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# IAM: shared trust policy
+################################################################################
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    sid     = "EcsTasksAssume"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+################################################################################
+# IAM: execution role (image pull, logs, ECS-injected secrets)
+################################################################################
+
+resource "aws_iam_role" "execution" {
+  name_prefix        = "${substr(var.name, 0, 27)}-exec-"
+  description        = "ECS execution role of ${var.name}: pulls the image, writes logs, injects secrets"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrAuth"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # this action has no resource-level permissions
+  }
+
+  dynamic "statement" {
+    for_each = local.ecr_repository_arn != null ? [local.ecr_repository_arn] : []
+    content {
+      sid       = "EcrPull"
+      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+      resources = [statement.value]
+    }
+  }
+
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(local.injected_secretsmanager_arns) > 0 ? [1] : []
+    content {
+      sid       = "InjectedSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = local.injected_secretsmanager_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.injected_ssm_arns) > 0 ? [1] : []
+    content {
+      sid       = "InjectedParameters"
+      actions   = ["ssm:GetParameters"]
+      resources = local.injected_ssm_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secrets) > 0 && length(var.kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "InjectedSecretsKms"
+      actions   = ["kms:Decrypt"]
+      resources = var.kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com", "ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "ferry-execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+################################################################################
+# IAM: task role (what Ferry itself may do)
+################################################################################
+
+resource "aws_iam_role" "task" {
+  name_prefix        = "${substr(var.name, 0, 27)}-task-"
+  description        = "Task role of ${var.name}: reads its secrets, snapshots its cluster"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "ReadSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.task_secret_arns
+  }
+
+  dynamic "statement" {
+    for_each = length(local.snapshot_arns) > 0 ? [1] : []
+    content {
+      sid = "ClusterSnapshots"
+      actions = [
+        "rds:CreateDBClusterSnapshot",
+        "rds:DescribeDBClusterSnapshots",
+        "rds:DeleteDBClusterSnapshot",
+        "rds:AddTagsToResource",
+        "rds:ListTagsForResource",
+      ]
+      resources = local.snapshot_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.kms_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "SecretsKms"
+      actions   = ["kms:Decrypt"]
+      resources = var.kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "ferry-task"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+################################################################################
+# Security group of the task
+################################################################################
+
+resource "aws_security_group" "this" {
+  name_prefix = "${var.name}-"
+  description = "Ferry migration task ${var.name}: database and AWS APIs only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "database" {
+  security_group_id            = aws_security_group.this.id
+  description                  = "Database"
+  ip_protocol                  = "tcp"
+  from_port                    = var.db_port
+  to_port                      = var.db_port
+  referenced_security_group_id = var.db_security_group_id
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  count = length(var.https_egress_cidr_blocks) # count, not for_each: CIDRs may be unknown until apply
+
+  security_group_id = aws_security_group.this.id
+  description       = "HTTPS to AWS APIs"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.https_egress_cidr_blocks[count.index]
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "https_prefix_list" {
+  count = length(var.https_egress_prefix_list_ids)
+
+  security_group_id = aws_security_group.this.id
+  description       = "HTTPS to AWS APIs (prefix list)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = var.https_egress_prefix_list_ids[count.index]
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "database" {
+  count = var.create_db_ingress_rule ? 1 : 0
+
+  security_group_id            = var.db_security_group_id
+  description                  = "Ferry migration task ${var.name}"
+  ip_protocol                  = "tcp"
+  from_port                    = var.db_port
+  to_port                      = var.db_port
+  referenced_security_group_id = aws_security_group.this.id
+
+  tags = var.tags
+}

@@ -1,0 +1,224 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Name used for the task definition family, roles, log group, security group and (by default) the ECR repository, e.g. `ferry-prod`"
+  type        = string
+  default     = "ferry"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,50}$", var.name))
+    error_message = "name must be 1-51 letters, digits, '-' or '_' (it prefixes IAM role names)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name passed to the container as FERRY_ENVIRONMENT (`clean` is refused wherever it says prod)"
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags added to every resource the module creates"
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# ECR repository
+################################################################################
+
+variable "create_ecr_repository" {
+  description = "Whether to create the ECR repository for the Ferry image (set false when the image lives in a shared repository)"
+  type        = bool
+  default     = true
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the ECR repository; defaults to `name`"
+  type        = string
+  default     = null
+}
+
+variable "ecr_image_tag_immutable" {
+  description = "Whether image tags are immutable in the created repository (recommended when tags are commit SHAs)"
+  type        = bool
+  default     = false
+}
+
+variable "ecr_scan_on_push" {
+  description = "Whether images are scanned for vulnerabilities when pushed"
+  type        = bool
+  default     = true
+}
+
+variable "ecr_force_delete" {
+  description = "Whether `terraform destroy` deletes the repository even when it still holds images"
+  type        = bool
+  default     = false
+}
+
+variable "ecr_repository_arn" {
+  description = "ARN of an existing ECR repository the execution role may pull from, used when `create_ecr_repository` is false (null: no ECR pull permissions beyond the created repository)"
+  type        = string
+  default     = null
+}
+
+################################################################################
+# Logging
+################################################################################
+
+variable "log_retention_in_days" {
+  description = "Retention of the CloudWatch log group, in days (0 keeps logs forever)"
+  type        = number
+  default     = 90
+}
+
+variable "log_kms_key_id" {
+  description = "ARN of a KMS key that encrypts the log group (null: CloudWatch's default encryption)"
+  type        = string
+  default     = null
+}
+
+################################################################################
+# Task definition
+################################################################################
+
+variable "image" {
+  description = "Container image of Ferry, preferably pinned by digest: `<account>.dkr.ecr.<region>.amazonaws.com/ferry@sha256:...`"
+  type        = string
+}
+
+variable "cpu" {
+  description = "Fargate task CPU units (256 = 0.25 vCPU)"
+  type        = number
+  default     = 256
+}
+
+variable "memory" {
+  description = "Fargate task memory in MiB (must fit `cpu`, see the Fargate task size table)"
+  type        = number
+  default     = 512
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the image: X86_64 or ARM64"
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "container_user" {
+  description = "User (uid:gid) the container runs as; null keeps the image's USER"
+  type        = string
+  default     = "10001:10001"
+}
+
+variable "environment_variables" {
+  description = "Extra environment variables of the container (e.g. FERRY_LOCATIONS, FERRY_SNAPSHOT_RETAIN, FERRY_LOCK_TIMEOUT); the variables this module derives from its inputs take precedence, except FERRY_LOG_FORMAT"
+  type        = map(string)
+  default     = {}
+}
+
+variable "secrets" {
+  description = "Environment variables injected by ECS from Secrets Manager (or SSM Parameter Store): NAME => secret ARN, optionally with `:json-key::` suffix, e.g. { FERRY_PLACEHOLDER_smtp_password = \"arn:...:secret:smtp-AbCdEf:password::\" }. The execution role may read exactly these"
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.secrets) : can(regex("^arn:[^:]+:(secretsmanager|ssm):", v))])
+    error_message = "Each value of secrets must be a Secrets Manager secret ARN or an SSM parameter ARN."
+  }
+}
+
+variable "db_secret_arn" {
+  description = "ARN of the admin secret (RDS JSON format, e.g. the cluster's RDS-managed master user secret): FERRY_DB_SECRET_ID; the task role may read it"
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[^:]+:secretsmanager:", var.db_secret_arn))
+    error_message = "db_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "db_host" {
+  description = "Database host (FERRY_DB_HOST, with FERRY_DB_PORT = `db_port`), e.g. the cluster's writer endpoint. Needed with an RDS-managed master secret, which holds only username and password. Null: the secret's host"
+  type        = string
+  default     = null
+}
+
+variable "db_name" {
+  description = "Database to migrate (FERRY_DB_NAME). Null: the secret's dbname, else postgres"
+  type        = string
+  default     = null
+}
+
+variable "placeholder_secrets" {
+  description = "Secrets whose JSON keys become placeholders: prefix => secret ARN, rendered as FERRY_PLACEHOLDER_SECRETS=\"prefix=arn,...\" (so api_db => arn gives $${api_db_username} and $${api_db_password}); the task role may read exactly these"
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.placeholder_secrets : can(regex("^[A-Za-z][A-Za-z0-9_]*$", k)) && can(regex("^arn:[^:]+:secretsmanager:", v))])
+    error_message = "placeholder_secrets keys must be identifiers ([A-Za-z][A-Za-z0-9_]*) and values Secrets Manager secret ARNs."
+  }
+}
+
+variable "snapshot_cluster_arn" {
+  description = "ARN of the Aurora cluster to snapshot before migrating (FERRY_SNAPSHOT_CLUSTER_ID); the task role may snapshot exactly this cluster and manage its `ferry-*` snapshots. Null: no snapshot, no RDS permissions"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.snapshot_cluster_arn == null || can(regex("^arn:[^:]+:rds:[^:]+:[0-9]+:cluster:[A-Za-z][A-Za-z0-9-]*$", var.snapshot_cluster_arn))
+    error_message = "snapshot_cluster_arn must be an Aurora cluster ARN: arn:<partition>:rds:<region>:<account>:cluster:<identifier>."
+  }
+}
+
+variable "kms_key_arns" {
+  description = "ARNs of customer managed KMS keys that encrypt the secrets (kms:Decrypt is granted on exactly these, via Secrets Manager only). Leave empty for the AWS managed key aws/secretsmanager"
+  type        = list(string)
+  default     = []
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc_id" {
+  description = "ID of the VPC the task runs in"
+  type        = string
+}
+
+variable "db_security_group_id" {
+  description = "ID of the database's security group: the task's security group gets egress to it on `db_port`"
+  type        = string
+}
+
+variable "db_port" {
+  description = "Port the database listens on"
+  type        = number
+  default     = 5432
+}
+
+variable "create_db_ingress_rule" {
+  description = "Whether to add an ingress rule on the database's security group allowing `db_port` from the task's security group"
+  type        = bool
+  default     = false
+}
+
+variable "https_egress_cidr_blocks" {
+  description = "IPv4 CIDR blocks the task may reach on 443 for AWS APIs (ECR, Secrets Manager, RDS, CloudWatch Logs); narrow to the VPC CIDR when only VPC endpoints are used"
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "https_egress_prefix_list_ids" {
+  description = "Prefix list IDs the task may reach on 443 (e.g. the S3 gateway endpoint's prefix list, which ECR image layers come from)"
+  type        = list(string)
+  default     = []
+}
