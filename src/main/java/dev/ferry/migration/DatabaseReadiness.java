@@ -14,8 +14,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Waits for the database within the connect window, so that a database still starting (a fresh Aurora cluster, a
- * Postgres container in CI) is not a failure. Authentication and a missing database fail at once: waiting will
- * not fix them.
+ * Postgres container in CI) is not a failure. Authentication, TLS verification and a missing database fail at
+ * once: waiting will not fix them.
  */
 final class DatabaseReadiness {
 
@@ -38,6 +38,10 @@ final class DatabaseReadiness {
 					throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
 							"database refused the connection (SQLSTATE " + state + "): " + reason);
 				}
+				if (isTlsFailure(ex)) {
+					throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
+							"TLS to the database failed (check FERRY_DB_SSL_ROOT_CERT and the host name): " + reason);
+				}
 				if (System.nanoTime() + pause * 1_000_000 > deadline) {
 					throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
 							"database unreachable after " + window.toSeconds() + "s (FERRY_CONNECT_TIMEOUT): " + reason);
@@ -47,6 +51,15 @@ final class DatabaseReadiness {
 				pause = Math.min(pause * 2, 5000);
 			}
 		}
+	}
+
+	private static boolean isTlsFailure(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static void sleep(long millis) {
