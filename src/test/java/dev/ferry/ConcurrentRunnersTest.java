@@ -32,6 +32,8 @@ class ConcurrentRunnersTest {
 			.containsExactlyInAnyOrder(7, 0);
 		assertThat(List.of(one.<String>report("$.outcome"), two.<String>report("$.outcome")))
 			.containsExactlyInAnyOrder("applied", "up to date");
+		assertThat(List.of(one.<Integer>report("$.pending.length()"), two.<Integer>report("$.pending.length()")))
+			.containsOnly(0);
 		assertThat(this.database.single("SELECT count(*) FROM flyway_schema_history")).isEqualTo("7");
 		assertThat(this.database.single(
 				"SELECT count(*) FROM (SELECT coalesce(version, description) FROM flyway_schema_history GROUP BY 1) v"))

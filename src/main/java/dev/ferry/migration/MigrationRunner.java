@@ -145,12 +145,13 @@ class MigrationRunner implements ApplicationRunner {
 			this.snapshot = this.snapshots.getObject().take(targetVersion(before, pending));
 		}
 		migrateRetryingLockTimeouts();
-		MigrationInfoService after = this.flyway.info();
 		int count = this.progress.applied().size();
 		if (count == 0) {
-			return Result.of("up to date", "up to date, nothing to apply", after);
+			// When nothing was pending, nothing changed since the plan was read: no need to resolve every script
+			// once more. (Something pending yet nothing applied means another runner applied it meanwhile.)
+			return Result.of("up to date", "up to date, nothing to apply", pending.isEmpty() ? before : this.flyway.info());
 		}
-		return Result.of("applied", "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
+		return Result.of("applied", "applied " + count + " migration" + ((count == 1) ? "" : "s"), this.flyway.info());
 	}
 
 	private void migrateRetryingLockTimeouts() {
