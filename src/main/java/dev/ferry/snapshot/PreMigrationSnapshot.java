@@ -62,23 +62,17 @@ public class PreMigrationSnapshot {
 				this.rds.createDBClusterSnapshot((request) -> request.dbClusterIdentifier(this.settings.clusterId())
 					.dbClusterSnapshotIdentifier(id)
 					.tags(tags));
-				WaiterResponse<?> waited = this.rds.waiter()
+				failIfNotAvailable(this.rds.waiter()
 					.waitUntilDBClusterSnapshotAvailable((request) -> request.dbClusterSnapshotIdentifier(id),
-							(wait) -> wait.waitTimeout(this.settings.timeout()));
-				waited.matched().exception().ifPresent((ex) -> {
-					throw new IllegalStateException(ex.getMessage(), ex);
-				});
+							(wait) -> wait.waitTimeout(this.settings.timeout())));
 			}
 			else {
 				this.rds.createDBSnapshot((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
 					.dbSnapshotIdentifier(id)
 					.tags(tags));
-				WaiterResponse<?> waited = this.rds.waiter()
+				failIfNotAvailable(this.rds.waiter()
 					.waitUntilDBSnapshotAvailable((request) -> request.dbSnapshotIdentifier(id),
-							(wait) -> wait.waitTimeout(this.settings.timeout()));
-				waited.matched().exception().ifPresent((ex) -> {
-					throw new IllegalStateException(ex.getMessage(), ex);
-				});
+							(wait) -> wait.waitTimeout(this.settings.timeout())));
 			}
 		}
 		catch (SdkException | IllegalStateException ex) {
@@ -89,6 +83,12 @@ public class PreMigrationSnapshot {
 				+ (System.nanoTime() - started) / 1_000_000 + " ms)");
 		prune(id);
 		return id;
+	}
+
+	private static void failIfNotAvailable(WaiterResponse<?> waited) {
+		waited.matched().exception().ifPresent((ex) -> {
+			throw new IllegalStateException(ex.getMessage(), ex);
+		});
 	}
 
 	/** Deletes Ferry's own snapshots of the target beyond the newest {@code retain}. */

@@ -1,10 +1,6 @@
 package dev.ferry.aws;
 
-import java.net.URI;
-
 import dev.ferry.testing.MotoServer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKey;
@@ -26,11 +22,7 @@ final class IamFixture {
 	}
 
 	static IamFixture userAllowedToRead(MotoServer moto, String allowedSecretName) {
-		try (IamClient iam = IamClient.builder()
-			.endpointOverride(URI.create(moto.endpoint()))
-			.region(Region.AWS_GLOBAL)
-			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-			.build()) {
+		try (IamClient iam = moto.client(IamClient.builder(), Region.AWS_GLOBAL)) {
 			iam.createUser((r) -> r.userName("ferry-task"));
 			AccessKey key = iam.createAccessKey((r) -> r.userName("ferry-task")).accessKey();
 			String policy = """

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -128,17 +129,17 @@ public final class MotoServer {
 	}
 
 	public SecretsManagerClient secretsManager() {
-		return SecretsManagerClient.builder()
-			.endpointOverride(URI.create(this.endpoint))
-			.region(Region.of(REGION))
-			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-			.build();
+		return client(SecretsManagerClient.builder(), Region.of(REGION));
 	}
 
 	public RdsClient rds() {
-		return RdsClient.builder()
-			.endpointOverride(URI.create(this.endpoint))
-			.region(Region.of(REGION))
+		return client(RdsClient.builder(), Region.of(REGION));
+	}
+
+	/** A client of this moto with the dummy credentials. */
+	public <B extends AwsClientBuilder<B, C>, C> C client(B builder, Region region) {
+		return builder.endpointOverride(URI.create(this.endpoint))
+			.region(region)
 			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
 			.build();
 	}
