@@ -29,6 +29,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param statementTimeout the session's statement_timeout while migrating, 0 for none (FERRY_STATEMENT_TIMEOUT)
  * @param lockRetries how often a migration that hit lock_timeout is tried again (FERRY_LOCK_RETRIES)
  * @param lockRetryDelay the first wait before such a retry, doubled each time (FERRY_LOCK_RETRY_DELAY)
+ * @param skipUnchanged skip Flyway when scripts, settings and history are unchanged since the last successful
+ * migrate (FERRY_SKIP_UNCHANGED)
  * @param reportFile where to write the JSON run report (FERRY_REPORT_FILE)
  * @param stepSummary where to append the Markdown summary, GitHub's $GITHUB_STEP_SUMMARY (FERRY_STEP_SUMMARY)
  * @param snapshot the snapshot taken before migrating
@@ -40,7 +42,8 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue({ "local", "dev", "test" }) List<String> testdataEnvironments, @DefaultValue Db db,
 		Map<String, String> placeholders, List<String> placeholderSecrets, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
-		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay, Path reportFile,
+		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
+		@DefaultValue("true") boolean skipUnchanged, Path reportFile,
 		Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
 
 	public FerryProperties {

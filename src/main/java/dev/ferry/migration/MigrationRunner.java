@@ -54,6 +54,8 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final ObjectProvider<PreMigrationSnapshot> snapshots;
 
+	private final UnchangedSinceLastRun unchanged;
+
 	private String snapshot;
 
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
@@ -62,6 +64,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
+		this.unchanged = new UnchangedSinceLastRun(flyway, progress);
 		this.progress = progress;
 		this.masker = masker;
 		this.reportWriter = new RunReportWriter(masker);
@@ -137,6 +140,13 @@ class MigrationRunner implements ApplicationRunner {
 
 	private Result migrate() {
 		ScriptNamingCheck.verify(this.flyway.getConfiguration());
+		if (this.properties.skipUnchanged()) {
+			String version = this.unchanged.upToDateVersion();
+			if (version != null) {
+				return new Result("up to date", "up to date, nothing to apply (scripts and history unchanged since"
+						+ " the last run)", null, version);
+			}
+		}
 		this.placeholderCheck.verifyRepeatables(this.flyway.getConfiguration());
 		MigrationInfoService before = this.flyway.info();
 		List<MigrationInfo> pending = pending(before);
@@ -146,12 +156,16 @@ class MigrationRunner implements ApplicationRunner {
 		}
 		migrateRetryingLockTimeouts();
 		int count = this.progress.applied().size();
-		if (count == 0) {
-			// When nothing was pending, nothing changed since the plan was read: no need to resolve every script
-			// once more. (Something pending yet nothing applied means another runner applied it meanwhile.)
-			return Result.of("up to date", "up to date, nothing to apply", pending.isEmpty() ? before : this.flyway.info());
+		// When nothing was pending, nothing changed since the plan was read: no need to resolve every script once
+		// more. (Something pending yet nothing applied means another runner applied it meanwhile.)
+		MigrationInfoService after = (count == 0 && pending.isEmpty()) ? before : this.flyway.info();
+		if (this.properties.skipUnchanged() && pending(after).isEmpty()) {
+			this.unchanged.remember(schemaVersion(after));
 		}
-		return Result.of("applied", "applied " + count + " migration" + ((count == 1) ? "" : "s"), this.flyway.info());
+		if (count == 0) {
+			return Result.of("up to date", "up to date, nothing to apply", after);
+		}
+		return Result.of("applied", "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
 	}
 
 	private void migrateRetryingLockTimeouts() {
@@ -232,7 +246,8 @@ class MigrationRunner implements ApplicationRunner {
 		RunReport report = new RunReport(commandName, this.properties.environment(), database(), started, duration,
 				(failure != null) ? "failed" : result.outcome(),
 				(failure != null) ? failure.getMessage() : result.message(),
-				(failure != null) ? failure.getExitCode() : 0, schemaVersion(info), this.progress.applied(),
+				(failure != null) ? failure.getExitCode() : 0, (result != null) ? result.schemaVersion() : null,
+				this.progress.applied(),
 				pendingReport(info), this.snapshot, error);
 		this.reportWriter.write(report, this.properties.reportFile(), this.properties.stepSummary());
 		if (failure == null) {
@@ -291,10 +306,10 @@ class MigrationRunner implements ApplicationRunner {
 		}
 	}
 
-	private record Result(String outcome, String message, MigrationInfoService info) {
+	private record Result(String outcome, String message, MigrationInfoService info, String schemaVersion) {
 
 		static Result of(String outcome, String message, MigrationInfoService info) {
-			return new Result(outcome, message, info);
+			return new Result(outcome, message, info, MigrationRunner.schemaVersion(info));
 		}
 
 	}
