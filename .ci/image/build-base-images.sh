@@ -95,6 +95,11 @@ build_images() {
 
   log "building $JDK_IMAGE (full JDK)"
   cp -a "$FERRY_JDK_HOME" "$WORK/jdk"
+  # Debian-packaged JDKs link files to the host (lib/security/cacerts -> /etc/ssl/certs/java/cacerts): copy them in.
+  local link
+  while IFS= read -r -d '' link; do
+    cp --remove-destination "$(readlink -f "$link")" "$link" || die "cannot resolve $link"
+  done < <(find "$WORK/jdk" -type l -lname '/*' -print0)
   java_image "$JDK_IMAGE" "$debian" "$WORK/jdk"
   log "building $JRE_IMAGE (jlink runtime)"
   jlink_runtime "$WORK/jre"
@@ -107,8 +112,12 @@ save_images() {
   mkdir -p "$FERRY_CI_CACHE"
   rm -f "$FERRY_CI_CACHE"/base-images-*.tar
   log "saving both images to $archive"
-  pod save -q -m -o "$archive.part" "$JDK_IMAGE" "$JRE_IMAGE" && mv "$archive.part" "$archive" \
-    || { rm -f "$archive.part"; log "warning: could not save the base images (next run rebuilds them)"; }
+  if pod save -q -m -o "$archive.part" "$JDK_IMAGE" "$JRE_IMAGE"; then
+    mv "$archive.part" "$archive"
+  else
+    rm -f "$archive.part"
+    log "warning: could not save the base images (a run with an empty podman store rebuilds them)"
+  fi
 }
 
 main() {
@@ -143,6 +152,8 @@ main() {
     build_images
     images_current || die "the built images do not carry key $KEY"
     save_images
+    # The previous base images and every build cache made on them are of no use now.
+    pod image prune -f >/dev/null 2>&1 || true
   fi
   echo "BUILD_IMAGE=$JDK_IMAGE"
   echo "RUNTIME_IMAGE=$JRE_IMAGE"

@@ -2,11 +2,13 @@
 # Podman set-up shared by the image scripts (sourced, not run). No Docker engine and no registry here: Debian's
 # podman with runc builds and runs the images. See "Containers without Docker" in ENVIRONMENT.md for why each
 # setting is needed: crun does not work in this sandbox, root podman's default nofile limit (1048576) is refused,
-# and without an explicit storage.conf every podman call can hang ~20 s on a storage-driver mismatch.
+# and a store whose database recorded another storage driver makes every `podman run` wait 20 s.
 #
 # Functions: image_tools_install  installs podman, runc and debootstrap when missing
-#            podman_setup         writes containers.conf and storage.conf, exports CONTAINERS_CONF and
-#                                 CONTAINERS_STORAGE_CONF; call it BEFORE the first podman call
+#            podman_setup         writes containers.conf and storage.conf (a store of Ferry CI's own, under
+#                                 /var/lib/ferry-ci for root), exports CONTAINERS_CONF and CONTAINERS_STORAGE_CONF;
+#                                 call it BEFORE the first podman call. To look at the images by hand:
+#                                 source .ci/image/podman-env.sh; podman_setup; pod images
 #            pod ARGS...          podman with the global flags that work here
 #            pod_build ARGS...    podman build with the flags that work here
 #            pod_run ARGS...      podman run --rm with the flags that work here; returns the container's status
@@ -38,16 +40,22 @@ podman_setup() {
   if [[ -n "${CONTAINERS_CONF:-}" && -n "${CONTAINERS_STORAGE_CONF:-}" ]]; then
     return 0
   fi
-  local dir="$FERRY_CI_CACHE/containers" graphroot runroot
+  # A store of our own: podman records the storage driver in its database when the store is first created, and a
+  # store first touched by a podman without this configuration (even `podman --version`) records none, after which
+  # the cleanup process of every container refuses the mismatch and `podman run` waits 20 s for it.
+  local dir="$FERRY_CI_CACHE/containers" graphroot runroot tmpdir
   if [[ $(id -u) -eq 0 ]]; then
-    graphroot=/var/lib/containers/storage
-    runroot=/run/containers/storage
+    graphroot=/var/lib/ferry-ci/storage
+    runroot=/run/ferry-ci/storage
+    tmpdir=/run/ferry-ci/libpod
   else
-    graphroot="${XDG_DATA_HOME:-$HOME/.local/share}/containers/storage"
-    runroot="${XDG_RUNTIME_DIR:-/tmp/podman-run-$(id -u)}/containers"
+    local run="${XDG_RUNTIME_DIR:-/tmp/ferry-ci-run-$(id -u)}/ferry-ci"
+    graphroot="${XDG_DATA_HOME:-$HOME/.local/share}/ferry-ci/storage"
+    runroot="$run/storage"
+    tmpdir="$run/libpod"
   fi
   mkdir -p "$dir"
-  cat > "$dir/containers.conf" <<'EOF'
+  cat > "$dir/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 
@@ -55,6 +63,7 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+tmp_dir = "$tmpdir"
 EOF
   cat > "$dir/storage.conf" <<EOF
 [storage]
