@@ -187,6 +187,7 @@ class ExitCodesTest {
 			assertThat(run.<Integer>report("$.error.line")).isEqualTo(3);
 			assertThat(run.<String>report("$.error.sqlState")).isEqualTo("42601");
 			assertThat(run.<Integer>report("$.exitCode")).isEqualTo(6);
+			assertThat(run.<String>report("$.schemaVersion")).as("what the run committed before").isEqualTo("1");
 			assertThat(ExitCodesTest.this.database.tableExists("public.one")).isTrue();
 			assertThat(ExitCodesTest.this.database.tableExists("public.two")).as("rolled back").isFalse();
 		}

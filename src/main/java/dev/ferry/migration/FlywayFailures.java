@@ -34,6 +34,10 @@ final class FlywayFailures {
 	 */
 	static FerryException translate(FlywayException ex, boolean migrationFailed, SecretMasker masker) {
 		String message = masker.mask(ex.getMessage());
+		if (isConnectionLost(ex)) {
+			message = "lost the connection to the database (SQLSTATE " + sqlState(ex) + "); the running migration's"
+					+ " transaction is rolled back by the server, a rerun continues from there: " + message;
+		}
 		return new FerryException(status(ex, migrationFailed), message, masked(ex, masker));
 	}
 
@@ -41,6 +45,9 @@ final class FlywayFailures {
 		String state = sqlState(ex);
 		if (LOCK_NOT_AVAILABLE.equals(state)) {
 			return ExitStatus.LOCK_TIMEOUT;
+		}
+		if (isConnectionLost(ex)) {
+			return ExitStatus.DATABASE_UNREACHABLE;
 		}
 		if (migrationFailed) {
 			return ExitStatus.MIGRATION_FAILED;
@@ -69,6 +76,19 @@ final class FlywayFailures {
 			return ExitStatus.DATABASE_UNREACHABLE;
 		}
 		return ExitStatus.UNEXPECTED;
+	}
+
+	/** The server went away under the run (connection failure, administrator or crash shutdown). */
+	static boolean isConnectionLost(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null) {
+				String state = sql.getSQLState();
+				if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	static boolean isLockTimeout(Throwable ex) {

@@ -243,11 +243,14 @@ class MigrationRunner implements ApplicationRunner {
 					FlywayFailures.sqlState((original != null) ? original : failure));
 		}
 		MigrationInfoService info = (result != null) ? result.info() : null;
+		String schemaVersion = (result != null) ? result.schemaVersion() : null;
+		if (failure != null && !this.progress.applied().isEmpty()) {
+			schemaVersion = versionAfterFailure();
+		}
 		RunReport report = new RunReport(commandName, this.properties.environment(), database(), started, duration,
 				(failure != null) ? "failed" : result.outcome(),
 				(failure != null) ? failure.getMessage() : result.message(),
-				(failure != null) ? failure.getExitCode() : 0, (result != null) ? result.schemaVersion() : null,
-				this.progress.applied(),
+				(failure != null) ? failure.getExitCode() : 0, schemaVersion, this.progress.applied(),
 				pendingReport(info), this.snapshot, error);
 		this.reportWriter.write(report, this.properties.reportFile(), this.properties.stepSummary());
 		if (failure == null) {
@@ -255,6 +258,16 @@ class MigrationRunner implements ApplicationRunner {
 					+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
 							? ", schema version " + report.schemaVersion() : "")
 					+ " in " + duration.toMillis() + " ms"));
+		}
+	}
+
+	/** What the run committed before it failed, when the database still answers. */
+	private String versionAfterFailure() {
+		try {
+			return schemaVersion(this.flyway.info());
+		}
+		catch (RuntimeException ex) {
+			return null;
 		}
 	}
 

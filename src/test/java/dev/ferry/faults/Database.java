@@ -27,22 +27,20 @@ import dev.ferry.testing.TestSecrets;
  */
 record Database(String host, int port, String username, String password, String name) {
 
+	/** A new, empty database on the tests' PostgreSQL server. */
 	static Database create(String prefix) {
-		return createOn(PostgresServer.get(), prefix, null);
+		PostgresServer server = PostgresServer.get();
+		return createAt(server.host(), server.port(), server.username(), server.password(), prefix);
+	}
+
+	/** A new, empty database on a given server. */
+	static Database createAt(String host, int port, String username, String password, String prefix) {
+		return new Database(host, port, username, password, newName(prefix)).created(null);
 	}
 
 	static Database copyOf(Database template, String prefix) {
 		return new Database(template.host, template.port, template.username, template.password,
 				newName(prefix)).created(template.name);
-	}
-
-	static Database createOn(PostgresServer server, String prefix, String template) {
-		return new Database(server.host(), server.port(), server.username(), server.password(), newName(prefix))
-			.created(template);
-	}
-
-	static Database on(String host, int port, String username, String password, String name) {
-		return new Database(host, port, username, password, name);
 	}
 
 	private static String newName(String prefix) {

@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
+import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.Scripts;
 
@@ -22,7 +24,10 @@ final class ManyMigrationsProject implements AutoCloseable {
 
 	static final int PRE_STAGE = 5;
 
-	static final int CUSTOMERS = 2000;
+	static final int CUSTOMERS = 10000;
+
+	/** How many Ferry runs the kill trials make at once (-Dferry.faults.parallel, default 2). */
+	static final int PARALLEL = Math.max(1, Integer.getInteger("ferry.faults.parallel", 2));
 
 	private static ManyMigrationsProject shared;
 
@@ -57,19 +62,29 @@ final class ManyMigrationsProject implements AutoCloseable {
 
 	private static ManyMigrationsProject create(int versioned) {
 		Path folder;
+		Path stage;
 		try {
 			folder = Files.createTempDirectory("ferry-faults-project");
+			stage = Files.createDirectory(folder.resolve("stage"));
+			folder = Files.createDirectory(folder.resolve("project"));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
 		write(Scripts.in(folder), versioned);
+		// The state before the run under test: the first migrations only (the repeatables stay pending).
+		write(Scripts.in(stage), PRE_STAGE);
+		try (var files = Files.list(stage)) {
+			for (Path script : files.filter((f) -> f.getFileName().toString().startsWith("R__")).toList()) {
+				Files.delete(script);
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 		Database template = Database.create("fault_tpl");
-		FerryRun staged = FaultLedger.check(template.ferry()
-			.locations(folder)
-			.env("FLYWAY_TARGET", String.valueOf(PRE_STAGE))
-			.run());
-		assertThat(staged.exitCode()).as(staged.toString()).isZero();
+		FerryRun stageRun = FaultLedger.check(template.ferry().locations(stage).run());
+		assertThat(stageRun.exitCode()).as(stageRun.toString()).isZero();
 		template.execute("INSERT INTO shop.customer (id, name, email, created) SELECT i, 'customer ' || i,"
 				+ " 'c' || i || '@example.test', date '2020-01-01' + (i % 1000) FROM generate_series(1, " + CUSTOMERS
 				+ ") i");
@@ -86,7 +101,7 @@ final class ManyMigrationsProject implements AutoCloseable {
 				CREATE TABLE shop.item_0 (id int PRIMARY KEY, label text NOT NULL, qty int NOT NULL DEFAULT 0,
 				    price numeric(12, 2));
 				INSERT INTO shop.item_0 SELECT i, md5('0-' || i), i % 17, (i * 1.25)::numeric(12, 2)
-				FROM generate_series(1, 300) i;
+				FROM generate_series(1, 1500) i;
 				""");
 		scripts.write("V2__setting.sql", """
 				CREATE TABLE shop.setting (name text PRIMARY KEY, value text NOT NULL);
@@ -123,13 +138,13 @@ final class ManyMigrationsProject implements AutoCloseable {
 			case 0 -> "CREATE TABLE shop.item_" + v + " (id int PRIMARY KEY, label text NOT NULL, qty int NOT NULL"
 					+ " DEFAULT 0, price numeric(12, 2));\n"
 					+ "INSERT INTO shop.item_" + v + " SELECT i, md5('" + v + "-' || i), i % 17, (i * 1.25)::numeric(12, 2)"
-					+ " FROM generate_series(1, 300) i;\n";
+					+ " FROM generate_series(1, 1500) i;\n";
 			case 1 -> "ALTER TABLE shop.customer ADD COLUMN score_" + v + " int NOT NULL DEFAULT 0;\n"
 					+ "UPDATE shop.customer SET score_" + v + " = (id * " + v + ") % 97;\n";
 			case 2 -> "CREATE INDEX item_label_" + v + " ON " + table + " (label);\n";
 			case 3 -> "ALTER TABLE " + table + " ADD CONSTRAINT item_qty_" + v + " CHECK (qty >= 0);\n";
 			case 4 -> "INSERT INTO " + table + " SELECT i, md5('more-" + v + "-' || i), i % 5, i"
-					+ " FROM generate_series(" + (1000 * v) + ", " + (1000 * v + 99) + ") i;\n";
+					+ " FROM generate_series(" + (10000 * v) + ", " + (10000 * v + 499) + ") i;\n";
 			case 5 -> "CREATE TABLE shop.note_" + v + " (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES"
 					+ " shop.customer (id), body text NOT NULL);\n"
 					+ "INSERT INTO shop.note_" + v + " SELECT id, id, 'note ' || " + v + " || ' for ' || name"
@@ -156,42 +171,53 @@ final class ManyMigrationsProject implements AutoCloseable {
 	}
 
 	/** A new database in the template's state: pre-stage applied, sample data in. */
-	Database freshCopy(String prefix) {
+	synchronized Database freshCopy(String prefix) {
 		return Database.copyOf(this.template, prefix);
 	}
 
 	/**
 	 * The catalog dump of an uninterrupted run from the template's state, and how long that run took from JVM start
-	 * to exit (the slower of two runs, which must leave the same dump).
+	 * to exit (the fastest of runs made as many at a time as the kill trials make them, which must all leave the
+	 * same dump).
 	 */
 	synchronized CatalogDump reference() {
 		if (this.reference == null) {
-			CatalogDump first = null;
-			Duration slowest = Duration.ZERO;
-			for (int i = 0; i < 2; i++) {
-				Database database = freshCopy("fault_ref");
-				try {
-					long started = System.nanoTime();
-					FerryRun run = FaultLedger.check(database.ferry().locations(this.folder).run());
-					Duration took = Duration.ofNanos(System.nanoTime() - started);
-					assertThat(run.exitCode()).as(run.toString()).isZero();
-					assertThat(run.<Integer>report("$.applied.length()")).isEqualTo(pendingFromTemplate());
-					CatalogDump dump = database.dump();
-					if (first == null) {
-						first = dump;
-					}
-					else {
-						assertThat(dump.differencesFrom(first)).as("two uninterrupted runs leave the same dump").isEmpty();
-					}
-					slowest = (took.compareTo(slowest) > 0) ? took : slowest;
-				}
-				finally {
-					database.drop();
-				}
+			// Runs made as many at once as the kill trials make them. The fastest one sets the kill window: a window
+			// stretched by a moment of load elsewhere on the machine would only add kills after Ferry has exited.
+			List<Database> databases = new java.util.ArrayList<>();
+			for (int i = 0; i < Math.max(2, PARALLEL); i++) {
+				databases.add(freshCopy("fault_ref"));
 			}
-			assertThat(first.historyRows()).isEqualTo(migrationCount());
-			this.reference = first;
-			this.uninterrupted = slowest;
+			try {
+				Duration fastest = null;
+				for (int batch = 0; batch < databases.size(); batch += PARALLEL) {
+					long started = System.nanoTime();
+					List<FerryProcess.Started> runs = databases.subList(batch, Math.min(batch + PARALLEL,
+							databases.size())).stream()
+						.map((database) -> database.ferry().locations(this.folder).start())
+						.toList();
+					List<java.util.concurrent.CompletableFuture<Long>> exits = runs.stream()
+						.map((run) -> run.process().onExit().thenApply((p) -> System.nanoTime()))
+						.toList();
+					for (int i = 0; i < runs.size(); i++) {
+						FerryRun finished = FaultLedger.check(runs.get(i).await());
+						Duration took = Duration.ofNanos(exits.get(i).join() - started);
+						fastest = (fastest == null || took.compareTo(fastest) < 0) ? took : fastest;
+						assertThat(finished.exitCode()).as(finished.toString()).isZero();
+						assertThat(finished.<Integer>report("$.applied.length()")).isEqualTo(pendingFromTemplate());
+					}
+				}
+				CatalogDump first = databases.get(0).dump();
+				for (Database other : databases.subList(1, databases.size())) {
+					assertThat(other.dump().differencesFrom(first)).as("uninterrupted runs leave the same dump").isEmpty();
+				}
+				assertThat(first.historyRows()).isEqualTo(migrationCount());
+				this.reference = first;
+				this.uninterrupted = fastest;
+			}
+			finally {
+				databases.forEach(Database::drop);
+			}
 		}
 		return this.reference;
 	}
@@ -204,7 +230,7 @@ final class ManyMigrationsProject implements AutoCloseable {
 	@Override
 	public void close() {
 		this.template.drop();
-		try (var files = Files.walk(this.folder)) {
+		try (var files = Files.walk(this.folder.getParent())) {
 			files.sorted(java.util.Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
 		}
 		catch (IOException ex) {
