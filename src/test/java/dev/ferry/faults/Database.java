@@ -2,7 +2,6 @@ package dev.ferry.faults;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.UUID;
 
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.PostgresServer;
+import dev.ferry.testing.SqlQueries;
 import dev.ferry.testing.TestSecrets;
 
 /**
@@ -25,7 +25,7 @@ import dev.ferry.testing.TestSecrets;
  * @param password the administrator's password, or null
  * @param name the database
  */
-record Database(String host, int port, String username, String password, String name) {
+record Database(String host, int port, String username, String password, String name) implements SqlQueries {
 
 	/** A new, empty database on the tests' PostgreSQL server. */
 	static Database create(String prefix) {
@@ -74,41 +74,11 @@ record Database(String host, int port, String username, String password, String 
 		return "jdbc:postgresql://" + this.host + ":" + this.port + "/" + database;
 	}
 
-	Connection connect() throws SQLException {
+	@Override
+	public Connection connect() throws SQLException {
 		return DriverManager.getConnection(url(), this.username, this.password);
 	}
 
-	void execute(String sql) {
-		try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-			statement.execute(sql);
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException(sql, ex);
-		}
-	}
-
-	List<String> column(String sql) {
-		try (Connection connection = connect();
-				Statement statement = connection.createStatement();
-				ResultSet rows = statement.executeQuery(sql)) {
-			List<String> values = new ArrayList<>();
-			while (rows.next()) {
-				values.add(rows.getString(1));
-			}
-			return values;
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException(sql, ex);
-		}
-	}
-
-	String single(String sql) {
-		List<String> values = column(sql);
-		if (values.size() != 1) {
-			throw new IllegalStateException("expected one row from " + sql + " but got " + values);
-		}
-		return values.get(0);
-	}
 
 	CatalogDump dump() {
 		return CatalogDump.of(this);
