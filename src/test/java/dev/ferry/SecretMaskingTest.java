@@ -61,6 +61,22 @@ class SecretMaskingTest {
 	}
 
 	@Test
+	void aShortValueOfASecretLookingNameDoesNotMangleTheOutputOrTheReport() {
+		Scripts.in(this.folder).write("V1__policy.sql", "CREATE TABLE policy (min_length int DEFAULT ${password_min_length},"
+				+ " max_age int DEFAULT ${password_max_age_days});");
+
+		FerryRun run = FerryProcess.against(this.database)
+			.locations(this.folder)
+			.env("FERRY_PLACEHOLDER_password_min_length", "1")
+			.env("FERRY_PLACEHOLDER_password_max_age_days", "365")
+			.run();
+
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.<String>report("$.database")).isEqualTo(this.database.url());
+		assertThat(run.output()).contains(this.database.url()).doesNotContain("****");
+	}
+
+	@Test
 	void thePasswordInTheDatabaseUrlIsMasked() {
 		FerryRun run = FerryProcess.against(this.database)
 			.env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:1/db?password=" + TestSecrets.OTHER_SECRET)

@@ -26,6 +26,8 @@ public class Placeholders {
 	/** Not a placeholder: the setting that names placeholder secrets. */
 	static final String SECRETS_SETTING = "FERRY_PLACEHOLDER_SECRETS";
 
+	static final int MIN_SECRET_LENGTH = 4;
+
 	private final Map<String, String> values = new LinkedHashMap<>();
 
 	private final Set<String> secretNames = new TreeSet<>();
@@ -54,7 +56,9 @@ public class Placeholders {
 
 	private void addLiteral(String name, String value) {
 		this.values.put(name, value);
-		if (this.secretName.matcher(name).matches()) {
+		// A name like password_min_length says secret, its value 12 does not: nothing under 4 characters is a
+		// secret worth the name, and masking it would mangle every number and address in the output.
+		if (this.secretName.matcher(name).matches() && value.length() >= MIN_SECRET_LENGTH) {
 			this.secretNames.add(name);
 			this.masker.register(value);
 		}

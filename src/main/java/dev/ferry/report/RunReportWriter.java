@@ -39,7 +39,23 @@ public class RunReportWriter {
 	}
 
 	public String json(RunReport report) {
-		return this.masker.mask(JsonWriter.standard().writeToString(asMap(report)));
+		// Masked value by value, so that masking can never break the JSON itself.
+		return JsonWriter.standard().writeToString(masked(asMap(report)));
+	}
+
+	private Object masked(Object value) {
+		if (value instanceof String text) {
+			return this.masker.mask(text);
+		}
+		if (value instanceof Map<?, ?> map) {
+			Map<String, Object> copy = new LinkedHashMap<>();
+			map.forEach((key, item) -> copy.put(String.valueOf(key), masked(item)));
+			return copy;
+		}
+		if (value instanceof List<?> list) {
+			return list.stream().map(this::masked).toList();
+		}
+		return value;
 	}
 
 	public String markdown(RunReport report) {

@@ -29,6 +29,14 @@ class SecretMaskerTest {
 	}
 
 	@Test
+	void masksAShortValueOnlyWhereItStandsAlone() {
+		this.masker.register("12");
+
+		assertThat(this.masker.mask("min length '12', host 127.0.0.1, checksum 9512760, v=12"))
+			.isEqualTo("min length '****', host 127.0.0.1, checksum 9512760, v=****");
+	}
+
+	@Test
 	void ignoresEmptyAndMissingValues() {
 		this.masker.register("");
 		this.masker.register(null);

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Ferry's benchmark: Ferry (fat jar, and extracted with an AOT/CDS cache), Flyway's own command line, dbmate and
+# psql side by side on one throwaway PostgreSQL; prints the machine and a Markdown table of medians and writes it
+# to bench/results.md. See bench/README.md.
+#
+# usage: bench/run.sh [--quick] [--reps N] [--port PORT] [--no-build] [--keep] [--out FILE]
+#   --quick      1 repetition per row (CI smoke run: 2-4 minutes on 2 cores)
+#   --reps N     repetitions per row (default 5: 5-9 minutes on 2 cores, more on a busy machine)
+#   --port PORT  port of the throwaway PostgreSQL (default 55477)
+#   --no-build   use target/ferry.jar as it is instead of running ./mvnw package
+#   --keep       keep the scratch directory (logs of every run, generated migrations)
+#   --out FILE   where to write the results (default bench/results.md)
+# exit codes: 0 done, 1 a run or the set-up failed, 2 bad usage or a missing prerequisite
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+JAVA25_HOME=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+
+usage() {
+  sed -n '/^# usage:/,/^# exit codes/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+die() { echo "bench: $*" >&2; exit "${2:-1}"; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is missing: $2" 2
+}
+
+main() {
+  set -euo pipefail
+  local reps=5 port=55477 build=true keep=false out="$BENCH_DIR/results.md" label="bench/run.sh"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --quick) reps=1; label="bench/run.sh --quick"; shift ;;
+      --reps) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }; reps=$2; label="bench/run.sh --reps $2"; shift 2 ;;
+      --port) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || { usage >&2; exit 2; }; port=$2; shift 2 ;;
+      --no-build) build=false; shift ;;
+      --keep) keep=true; shift ;;
+      --out) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; out=$(realpath -m "$2"); shift 2 ;;
+      -h|--help) usage; exit 0 ;;
+      *) echo "bench: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+
+  need java "a JDK 17+ on the PATH"
+  need python3 "Python 3.11+"
+  need psql "PostgreSQL's client (apt-get install postgresql-client)"
+  need npm "Node.js and npm (for dbmate)"
+  [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is missing: apt-get install time" 2
+  local java25=""
+  if [[ -x "$JAVA25_HOME/bin/java" ]]; then
+    java25="$JAVA25_HOME/bin/java"
+  else
+    echo "bench: no JDK 25 at $JAVA25_HOME: Ferry's second row uses JDK 17 CDS instead of the AOT cache" >&2
+  fi
+  # shellcheck disable=SC1091  # pg_start / pg_stop, the throwaway clusters CI uses too
+  source "$ROOT/.ci/postgres.sh"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is in use; pick another with --port" 2
+  fi
+
+  local started=$SECONDS t0
+  t0=$(date +%s)
+  if [[ "$build" == true ]]; then
+    echo "bench: building Ferry (./mvnw -q -B package -DskipTests)" >&2
+    (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2 || die "Ferry's build failed"
+  fi
+  [[ -f "$ROOT/target/ferry.jar" ]] || die "no target/ferry.jar: run without --no-build" 2
+
+  # dbmate's Go binary comes in the npm package for this platform; run it directly, not through the Node wrapper.
+  local dbmate
+  dbmate=$(dbmate_binary)
+  if [[ -z "$dbmate" ]]; then
+    echo "bench: installing dbmate (npm ci)" >&2
+    (cd "$BENCH_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed"
+    dbmate=$(dbmate_binary)
+  fi
+  [[ -n "$dbmate" ]] || die "dbmate's binary for this platform is not in bench/node_modules/@dbmate" 2
+
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench.XXXXXX")
+  chmod 755 "$work"
+  # shellcheck disable=SC2064  # expand now: the trap must stop this run's cluster even if work changes
+  trap "cleanup '$work' '$keep' '$started'" EXIT
+
+  # Flyway's command line: its runtime classpath, resolved once and kept until the pom changes.
+  local cp_file="$BENCH_DIR/flyway-cli/target/classpath.txt"
+  if [[ ! -s "$cp_file" || "$BENCH_DIR/flyway-cli/pom.xml" -nt "$cp_file" ]] \
+      || ! tr ':' '\n' < "$cp_file" | while read -r jar; do [[ -f "$jar" ]] || exit 1; done; then
+    echo "bench: resolving Flyway's command line (bench/flyway-cli/pom.xml)" >&2
+    mkdir -p "$(dirname "$cp_file")"
+    (cd "$ROOT" && ./mvnw -q -B -f bench/flyway-cli/pom.xml dependency:build-classpath \
+        -Dmdep.outputFile="$cp_file") >&2 || die "could not resolve flyway-commandline"
+  fi
+
+  echo "bench: extracting the jar for the AOT/CDS row" >&2
+  java -Djarmode=tools -jar "$ROOT/target/ferry.jar" extract --destination "$work/ferry" >&2 \
+    || die "jar extraction failed"
+
+  echo "bench: starting PostgreSQL on 127.0.0.1:$port" >&2
+  local password="bench-$RANDOM$RANDOM"
+  pg_start "$work/pg" "$port" "$password" || die "PostgreSQL did not start"
+
+  python3 "$BENCH_DIR/bench.py" --reps "$reps" --port "$port" --password "$password" --work "$work" \
+    --jar "$ROOT/target/ferry.jar" --extracted "$work/ferry" --java "$(command -v java)" --java25 "$java25" \
+    --flyway-cp "$cp_file" --dbmate "$dbmate" --out "$out" --label="$label" --t0 "$t0" \
+    || die "the benchmark failed (run with --keep to keep the logs)"
+  echo "bench: results in $out" >&2
+}
+
+dbmate_binary() {
+  local candidate
+  for candidate in "$BENCH_DIR"/node_modules/@dbmate/*/bin/dbmate; do
+    if [[ -x "$candidate" ]]; then
+      echo "$candidate"
+      return
+    fi
+  done
+}
+
+# Stops this run's PostgreSQL and removes (or keeps) its scratch directory; the EXIT trap.
+cleanup() {
+  local work=$1 keep=$2 started=$3
+  pg_stop "$work/pg"
+  if [[ "$keep" == true ]]; then
+    echo "bench: scratch kept in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+  echo "bench: $((SECONDS - started)) s in all" >&2
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
