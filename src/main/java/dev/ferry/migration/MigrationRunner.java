@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
@@ -29,6 +30,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.io.Resource;
 import org.springframework.stereotype.Component;
 
 /**
@@ -139,18 +141,20 @@ class MigrationRunner implements ApplicationRunner {
 	}
 
 	private Result migrate() {
-		ScriptNamingCheck.verify(this.flyway.getConfiguration());
+		// Listed once: the checks, the fingerprint and the report all look at the same scripts.
+		Map<String, Resource> scripts = MigrationScripts.list(this.flyway.getConfiguration());
+		ScriptNamingCheck.verify(this.flyway.getConfiguration(), scripts);
 		if (this.properties.skipUnchanged()) {
-			String version = this.unchanged.upToDateVersion();
+			String version = this.unchanged.upToDateVersion(scripts);
 			if (version != null) {
 				return new Result("up to date", "up to date, nothing to apply (scripts and history unchanged since"
 						+ " the last run)", null, version);
 			}
 		}
-		this.placeholderCheck.verifyRepeatables(this.flyway.getConfiguration());
+		this.placeholderCheck.verifyRepeatables(this.flyway.getConfiguration(), scripts);
 		MigrationInfoService before = this.flyway.info();
 		List<MigrationInfo> pending = pending(before);
-		this.placeholderCheck.verifyPending(this.flyway.getConfiguration(), pending);
+		this.placeholderCheck.verifyPending(this.flyway.getConfiguration(), pending, scripts);
 		if (!pending.isEmpty() && this.properties.snapshot().isConfigured()) {
 			this.snapshot = this.snapshots.getObject().take(targetVersion(before, pending));
 		}
@@ -160,7 +164,7 @@ class MigrationRunner implements ApplicationRunner {
 		// more. (Something pending yet nothing applied means another runner applied it meanwhile.)
 		MigrationInfoService after = (count == 0 && pending.isEmpty()) ? before : this.flyway.info();
 		if (this.properties.skipUnchanged() && pending(after).isEmpty()) {
-			this.unchanged.remember(schemaVersion(after));
+			this.unchanged.remember(schemaVersion(after), scripts);
 		}
 		if (count == 0) {
 			return Result.of("up to date", "up to date, nothing to apply", after);

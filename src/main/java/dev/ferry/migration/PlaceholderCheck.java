@@ -37,11 +37,10 @@ class PlaceholderCheck {
 	}
 
 	/** Checks the repeatable scripts: Flyway substitutes them even to tell what is pending. */
-	void verifyRepeatables(Configuration configuration) {
+	void verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
 		if (!configuration.isPlaceholderReplacement()) {
 			return;
 		}
-		Map<String, Resource> scripts = MigrationScripts.list(configuration);
 		Map<String, Resource> repeatables = new LinkedHashMap<>();
 		scripts.forEach((name, resource) -> {
 			if (MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
@@ -52,11 +51,10 @@ class PlaceholderCheck {
 	}
 
 	/** Checks the scripts that are about to run. */
-	void verifyPending(Configuration configuration, List<MigrationInfo> pending) {
+	void verifyPending(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
 		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
 			return;
 		}
-		Map<String, Resource> scripts = MigrationScripts.list(configuration);
 		Map<String, Resource> toCheck = new LinkedHashMap<>();
 		for (MigrationInfo migration : pending) {
 			Resource resource = find(scripts, migration.getScript());

@@ -2,12 +2,15 @@ package dev.ferry.migration;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.core.io.Resource;
 
 /**
  * Fails on a script whose name Flyway would not take as a migration or callback, before anything runs. Flyway's
@@ -26,12 +29,12 @@ final class ScriptNamingCheck {
 	private ScriptNamingCheck() {
 	}
 
-	static void verify(Configuration configuration) {
+	static void verify(Configuration configuration, Map<String, Resource> scripts) {
 		if (!configuration.isValidateMigrationNaming()) {
 			return;
 		}
 		List<String> invalid = new ArrayList<>();
-		for (String path : MigrationScripts.list(configuration).keySet()) {
+		for (String path : scripts.keySet()) {
 			String name = MigrationScripts.fileName(path);
 			if (!isValid(name, configuration)) {
 				invalid.add(path);

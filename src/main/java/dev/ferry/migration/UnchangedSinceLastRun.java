@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import javax.sql.DataSource;
@@ -41,6 +42,8 @@ class UnchangedSinceLastRun {
 
 	private final MigrationProgress progress;
 
+	private Optional<String> fingerprint;
+
 	UnchangedSinceLastRun(Flyway flyway, MigrationProgress progress) {
 		this.flyway = flyway;
 		this.progress = progress;
@@ -49,8 +52,8 @@ class UnchangedSinceLastRun {
 	/**
 	 * The schema version, when nothing changed since the last successful migrate; {@code null} when Flyway must run.
 	 */
-	String upToDateVersion() {
-		String fingerprint = fingerprint();
+	String upToDateVersion(Map<String, Resource> scripts) {
+		String fingerprint = fingerprint(scripts);
 		if (fingerprint == null) {
 			return null;
 		}
@@ -74,8 +77,8 @@ class UnchangedSinceLastRun {
 	}
 
 	/** Records that the current scripts and history are up to date, after a successful migrate. */
-	void remember(String schemaVersion) {
-		String fingerprint = fingerprint();
+	void remember(String schemaVersion, Map<String, Resource> scripts) {
+		String fingerprint = fingerprint(scripts);
 		if (fingerprint == null) {
 			return;
 		}
@@ -105,7 +108,15 @@ class UnchangedSinceLastRun {
 		}
 	}
 
-	private String fingerprint() {
+	/** The same for every call in a run: the scripts and settings do not change while Ferry runs. */
+	private String fingerprint(Map<String, Resource> scripts) {
+		if (this.fingerprint == null) {
+			this.fingerprint = Optional.ofNullable(computeFingerprint(scripts));
+		}
+		return this.fingerprint.orElse(null);
+	}
+
+	private String computeFingerprint(Map<String, Resource> scripts) {
 		Configuration configuration = this.flyway.getConfiguration();
 		if (Arrays.stream(configuration.getCallbacks()).anyMatch((callback) -> callback != this.progress)) {
 			return null;
@@ -129,8 +140,7 @@ class UnchangedSinceLastRun {
 		settings.put("encoding", String.valueOf(configuration.getEncoding()));
 		settings.forEach((key, value) -> update(digest, key + "=" + value + "\n"));
 		String builtIn = configuration.getPlaceholderPrefix() + "flyway:";
-		Map<String, Resource> scripts = new TreeMap<>(MigrationScripts.list(configuration));
-		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
+		for (Map.Entry<String, Resource> script : new TreeMap<>(scripts).entrySet()) {
 			String name = MigrationScripts.fileName(script.getKey());
 			String base = name.contains(configuration.getSqlMigrationSeparator())
 					? name.substring(0, name.indexOf(configuration.getSqlMigrationSeparator())) : name.replaceFirst("\\..*$", "");
