@@ -2,8 +2,10 @@
 # Throwaway PostgreSQL clusters for the tests: a data directory of our own on a port of our own, so the tests
 # never depend on (or disturb) a system cluster. Sourced by .ci/run; executable for a manual start/stop.
 #
-# usage: .ci/postgres.sh start DIR PORT PASSWORD [ssl CERT KEY]   start a cluster, print nothing, exit 0
-#        .ci/postgres.sh stop DIR                                 stop it
+# usage: .ci/postgres.sh start DIR PORT|auto PASSWORD [ssl CERT KEY]   start a cluster, print its port, exit 0
+#        .ci/postgres.sh stop DIR                                      stop it
+# PORT auto picks a free port below the kernel's ephemeral range (ip_local_port_range), so that no client socket
+# of another process can hold it, and tries another one if it is taken anyway. pg_start sets PG_STARTED_PORT.
 # exit codes: 0 ok, 1 PostgreSQL could not be installed or started, 2 bad usage
 
 pg_bin_dir() {
@@ -28,7 +30,36 @@ as_pg_user() {
   fi
 }
 
+# A port nothing listens on, below the ephemeral range: outgoing connections never take it in the meantime.
+free_port() {
+  local low=32768 port _
+  read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  (( low > 20000 )) || low=61000
+  for _ in {1..50}; do
+    port=$(( 15000 + RANDOM % (low - 15000) ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"; return 0
+    fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
 pg_start() {
+  local dir=$1 port=$2 attempt
+  shift 2
+  if [[ "$port" != auto ]]; then
+    pg_start_on "$dir" "$port" "$@"; return
+  fi
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port) || return 1
+    if pg_start_on "$dir" "$port" "$@" 2>"$dir.err"; then rm -f "$dir.err"; return 0; fi
+    grep -q "Address already in use" "$dir.err" || { cat "$dir.err" >&2; rm -f "$dir.err"; return 1; }
+    echo "port $port was taken; trying another" >&2
+  done
+  cat "$dir.err" >&2; rm -f "$dir.err"; return 1
+}
+
+pg_start_on() {
   local dir=$1 port=$2 password=$3 ssl=${4:-} cert=${5:-} key=${6:-}
   local bin; bin=$(pg_bin_dir) || return 1
   rm -rf "$dir"; mkdir -p "$dir"
@@ -52,6 +83,7 @@ pg_start() {
   fi
   as_pg_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { echo "PostgreSQL did not start; its log:" >&2; cat "$dir/server.log" >&2; return 1; }
+  PG_STARTED_PORT=$port
 }
 
 pg_stop() {
@@ -63,9 +95,10 @@ pg_stop() {
 main() {
   set -euo pipefail
   case "${1:-}" in
-    start) shift; [[ $# -ge 3 ]] || { echo "usage: $0 start DIR PORT PASSWORD [ssl CERT KEY]" >&2; exit 2; }; pg_start "$@" ;;
+    start) shift; [[ $# -ge 3 ]] || { echo "usage: $0 start DIR PORT|auto PASSWORD [ssl CERT KEY]" >&2; exit 2; }
+      pg_start "$@"; echo "$PG_STARTED_PORT" ;;
     stop) shift; [[ $# -eq 1 ]] || { echo "usage: $0 stop DIR" >&2; exit 2; }; pg_stop "$1" ;;
-    *) echo "usage: $0 start DIR PORT PASSWORD [ssl CERT KEY] | stop DIR" >&2; exit 2 ;;
+    *) echo "usage: $0 start DIR PORT|auto PASSWORD [ssl CERT KEY] | stop DIR" >&2; exit 2 ;;
   esac
 }
 

@@ -6,7 +6,7 @@
 # usage: bench/run.sh [--quick] [--reps N] [--port PORT] [--no-build] [--keep] [--out FILE]
 #   --quick      1 repetition per row (CI smoke run: 2-4 minutes on 2 cores)
 #   --reps N     repetitions per row (default 5: 5-9 minutes on 2 cores, more on a busy machine)
-#   --port PORT  port of the throwaway PostgreSQL (default 55477)
+#   --port PORT  port of the throwaway PostgreSQL (default: a free one)
 #   --no-build   use target/ferry.jar as it is instead of running ./mvnw package
 #   --keep       keep the scratch directory (logs of every run, generated migrations)
 #   --out FILE   where to write the results (default bench/results.md)
@@ -28,7 +28,7 @@ need() {
 
 main() {
   set -euo pipefail
-  local reps=5 port=55477 build=true keep=false out="$BENCH_DIR/results.md" label="bench/run.sh"
+  local reps=5 port=auto build=true keep=false out="$BENCH_DIR/results.md" label="bench/run.sh"
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --quick) reps=1; label="bench/run.sh --quick"; shift ;;
@@ -55,7 +55,7 @@ main() {
   fi
   # shellcheck disable=SC1091  # pg_start / pg_stop, the throwaway clusters CI uses too
   source "$ROOT/.ci/postgres.sh"
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if [[ "$port" != auto ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "port $port is in use; pick another with --port" 2
   fi
 
@@ -100,9 +100,10 @@ main() {
   java -Djarmode=tools -jar "$ROOT/target/ferry.jar" extract --destination "$work/ferry" >&2 \
     || die "jar extraction failed"
 
-  echo "bench: starting PostgreSQL on 127.0.0.1:$port" >&2
   local password="bench-$RANDOM$RANDOM"
   pg_start "$work/pg" "$port" "$password" || die "PostgreSQL did not start"
+  port=$PG_STARTED_PORT
+  echo "bench: PostgreSQL on 127.0.0.1:$port" >&2
 
   python3 "$BENCH_DIR/bench.py" --reps "$reps" --port "$port" --password "$password" --work "$work" \
     --jar "$ROOT/target/ferry.jar" --extracted "$work/ferry" --java "$(command -v java)" --java25 "$java25" \

@@ -10,9 +10,9 @@
 #   g) prints the image size and the start-up time of the no-op rerun with and without the AOT cache
 # No secret value may appear in any output.
 #
-# PostgreSQL: FERRY_TEST_JDBC_URL (jdbc:postgresql://127.0.0.1:55432/postgres), FERRY_TEST_DB_USERNAME and
-# FERRY_TEST_DB_PASSWORD when CI has one running; else a throwaway cluster of our own (.ci/postgres.sh) on
-# FERRY_IMAGE_TEST_PG_PORT (default 55439; the TLS check gets one of its own on that port + 1 when CI's is used).
+# PostgreSQL: FERRY_TEST_JDBC_URL (jdbc:postgresql://127.0.0.1:PORT/postgres), FERRY_TEST_DB_USERNAME and
+# FERRY_TEST_DB_PASSWORD when CI has one running; else a throwaway cluster of our own (.ci/postgres.sh) on a free
+# port. The TLS check gets a cluster of its own on another free port when CI's is used.
 #
 # The image (localhost/ferry:image-test) and podman's layer cache stay for the next run; the base images are
 # reused from podman's store or ~/.cache/ferry-ci (see build-base-images.sh).
@@ -72,11 +72,12 @@ psql_admin() { # HOST PORT USER PASSWORD DB SQL
   PGPASSWORD=$4 PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h "$1" -p "$2" -U "$3" -d "$5" -c "$6" >/dev/null
 }
 
-own_cluster() { # DIR PORT PASSWORD: a throwaway cluster with TLS on (the test CA's server certificate)
+own_cluster() { # DIR PASSWORD: a throwaway cluster with TLS on (the test CA's server certificate); sets OWN_PORT
   source "$HERE/../postgres.sh"
-  log "starting a throwaway PostgreSQL on 127.0.0.1:$2"
-  pg_start "$1" "$2" "$3" ssl "$CA_DIR/server.crt" "$CA_DIR/server.key" || fail "PostgreSQL did not start on port $2"
+  pg_start "$1" auto "$2" ssl "$CA_DIR/server.crt" "$CA_DIR/server.key" || fail "a throwaway PostgreSQL did not start"
   PG_DIRS+=("$1")
+  OWN_PORT=$PG_STARTED_PORT
+  log "a throwaway PostgreSQL on 127.0.0.1:$OWN_PORT"
 }
 
 setup_database() {
@@ -88,9 +89,10 @@ setup_database() {
     PG_USER=${FERRY_TEST_DB_USERNAME:-postgres}; PG_PASSWORD=${FERRY_TEST_DB_PASSWORD:-}
     TLS_OWN=false
   else
-    PG_HOST=127.0.0.1; PG_PORT=${FERRY_IMAGE_TEST_PG_PORT:-55439}; PG_ADMIN_DB=postgres
+    PG_HOST=127.0.0.1; PG_ADMIN_DB=postgres
     PG_USER=postgres; PG_PASSWORD="ferry-image-admin-$RANDOM$RANDOM"
-    own_cluster "$WORK/pg" "$PG_PORT" "$PG_PASSWORD"
+    own_cluster "$WORK/pg" "$PG_PASSWORD"
+    PG_PORT=$OWN_PORT
     TLS_OWN=true
   fi
   SECRETS+=("$PG_PASSWORD")
@@ -243,9 +245,10 @@ check_tls() {
       echo "skip f) no PostgreSQL server binaries here for a TLS server of our own"
       return 0
     fi
-    host=127.0.0.1; port=$(( ${FERRY_IMAGE_TEST_PG_PORT:-55439} + 1 )); user=postgres
+    host=127.0.0.1; user=postgres
     password="ferry-image-tls-$RANDOM$RANDOM"; SECRETS+=("$password")
-    own_cluster "$WORK/pg-tls" "$port" "$password"
+    own_cluster "$WORK/pg-tls" "$password"
+    port=$OWN_PORT
     db="ferry_image_tls_$RANDOM"
     psql_admin "$host" "$port" "$user" "$password" postgres "CREATE DATABASE $db" || fail "f) could not create $db"
   fi

@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
+import dev.ferry.testing.LoopbackPorts;
 import dev.ferry.testing.MotoServer;
 import dev.ferry.testing.Scripts;
 import dev.ferry.testing.TestCertificates;
@@ -39,6 +40,7 @@ class TlsTest {
 	static void startPostgresWithTls() throws Exception {
 		tls = TestCertificates.create(certificates);
 		postgres = EmbeddedPostgres.builder()
+			.setPort(LoopbackPorts.unused())
 			.setServerConfig("ssl", "on")
 			.setServerConfig("ssl_cert_file", tls.serverCertificate().toString())
 			.setServerConfig("ssl_key_file", tls.serverKey().toString())

@@ -2,8 +2,6 @@ package dev.ferry.faults;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.ferry.testing.LoopbackPorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Assumptions;
 
@@ -38,7 +37,7 @@ abstract class RestartablePostgres implements AutoCloseable {
 	static RestartablePostgres create() {
 		try {
 			Path directory = Files.createTempDirectory("ferry-faults-pg");
-			int port = freePort();
+			int port = LoopbackPorts.unused();
 			boolean root = "root".equals(System.getProperty("user.name"));
 			return root ? new SystemBinaries(directory, port) : new Zonky(directory, port);
 		}
@@ -47,11 +46,6 @@ abstract class RestartablePostgres implements AutoCloseable {
 		}
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-	}
 
 	/** Starts the server, the first time with a new data directory, later on the one it had. */
 	final void start() {

@@ -1,7 +1,6 @@
 package dev.ferry.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,10 +57,7 @@ public final class MotoServer {
 			Assumptions.abort("moto_server is not installed: AWS tests skipped");
 		}
 		try {
-			int port;
-			try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-				port = socket.getLocalPort();
-			}
+			int port = LoopbackPorts.unused();
 			Path log = Files.createTempFile("moto", ".log");
 			ProcessBuilder builder = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", String.valueOf(port))
 				.redirectErrorStream(true)

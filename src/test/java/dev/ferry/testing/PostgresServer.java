@@ -62,7 +62,7 @@ public final class PostgresServer {
 					container.getPassword(), "Testcontainers " + container.getDockerImageName());
 		}
 		try {
-			EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
+			EmbeddedPostgres embedded = EmbeddedPostgres.builder().setPort(LoopbackPorts.unused()).start();
 			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
 				try {
 					embedded.close();
