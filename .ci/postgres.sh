@@ -8,6 +8,9 @@
 # of another process can hold it, and tries another one if it is taken anyway. pg_start sets PG_STARTED_PORT.
 # exit codes: 0 ok, 1 PostgreSQL could not be installed or started, 2 bad usage
 
+# shellcheck source=free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
+
 pg_bin_dir() {
   local dir
   dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -30,27 +33,13 @@ as_pg_user() {
   fi
 }
 
-# A port nothing listens on, below the ephemeral range: outgoing connections never take it in the meantime.
-free_port() {
-  local low=32768 port _
-  read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-  (( low > 20000 )) || low=61000
-  for _ in {1..50}; do
-    port=$(( 15000 + RANDOM % (low - 15000) ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"; return 0
-    fi
-  done
-  echo "no free port found" >&2; return 1
-}
-
 pg_start() {
-  local dir=$1 port=$2 attempt
+  local dir=$1 port=$2
   shift 2
   if [[ "$port" != auto ]]; then
     pg_start_on "$dir" "$port" "$@"; return
   fi
-  for attempt in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5; do
     port=$(free_port) || return 1
     if pg_start_on "$dir" "$port" "$@" 2>"$dir.err"; then rm -f "$dir.err"; return 0; fi
     grep -q "Address already in use" "$dir.err" || { cat "$dir.err" >&2; rm -f "$dir.err"; return 1; }

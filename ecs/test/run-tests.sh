@@ -44,7 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# shellcheck source=../../.ci/free-port.sh
+source "$here/../../.ci/free-port.sh"
+port=$(free_port)
 moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 export FERRY_TEST_MOTO_URL="http://127.0.0.1:$port"

@@ -67,9 +67,8 @@ skip_check() {
   log "skip $1: $2"
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=../../.ci/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/free-port.sh"
 
 ################################################################################
 # HCL parse (@cdktf/hcl2json) and the variable check
