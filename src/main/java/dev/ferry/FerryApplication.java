@@ -3,15 +3,32 @@ package dev.ferry;
 import dev.ferry.secrets.MaskingConsole;
 import dev.ferry.secrets.SecretMasker;
 
+import io.awspring.cloud.autoconfigure.config.secretsmanager.SecretsManagerAutoConfiguration;
+import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
+import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
+import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
+
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
 
 /**
  * Ferry: brings one database to the desired schema state, reports, and exits with a status code.
+ * <p>
+ * Only the auto-configurations Ferry uses are imported: Flyway's (so every {@code spring.flyway.*} setting works)
+ * and Spring Cloud AWS's credentials, region and Secrets Manager client. Every start pays for evaluating the
+ * others (JDBC templates, transactions, task executors, a dozen AWS services) and Ferry is started once per run.
  */
-@SpringBootApplication
+@SpringBootConfiguration
+@ComponentScan
+@ImportAutoConfiguration({ PropertyPlaceholderAutoConfiguration.class, FlywayAutoConfiguration.class,
+		AwsAutoConfiguration.class, CredentialsProviderAutoConfiguration.class, RegionProviderAutoConfiguration.class,
+		SecretsManagerAutoConfiguration.class })
 @ConfigurationPropertiesScan
 public class FerryApplication {
 
