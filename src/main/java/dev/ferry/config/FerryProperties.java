@@ -31,6 +31,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lockRetryDelay the first wait before such a retry, doubled each time (FERRY_LOCK_RETRY_DELAY)
  * @param skipUnchanged skip Flyway when scripts, settings and history are unchanged since the last successful
  * migrate (FERRY_SKIP_UNCHANGED)
+ * @param newDatabaseInOneTransaction apply every migration of a database without schema history in one transaction,
+ * falling back to one transaction per migration when that fails (FERRY_NEW_DATABASE_IN_ONE_TRANSACTION)
  * @param reportFile where to write the JSON run report (FERRY_REPORT_FILE)
  * @param stepSummary where to append the Markdown summary, GitHub's $GITHUB_STEP_SUMMARY (FERRY_STEP_SUMMARY)
  * @param snapshot the snapshot taken before migrating
@@ -43,7 +45,8 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		Map<String, String> placeholders, List<String> placeholderSecrets, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
-		@DefaultValue("true") boolean skipUnchanged, Path reportFile,
+		@DefaultValue("true") boolean skipUnchanged, @DefaultValue("true") boolean newDatabaseInOneTransaction,
+		Path reportFile,
 		Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
 
 	public FerryProperties {

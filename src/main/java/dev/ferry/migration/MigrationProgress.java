@@ -66,6 +66,12 @@ class MigrationProgress implements Callback {
 		return "ferry-progress";
 	}
 
+	/** Forgets what a rolled-back transaction applied: the report lists only the first {@code kept}, which stayed. */
+	void forgetAllBut(int kept) {
+		this.applied.subList(Math.min(kept, this.applied.size()), this.applied.size()).clear();
+		this.failed = null;
+	}
+
 	List<AppliedMigration> applied() {
 		return List.copyOf(this.applied);
 	}

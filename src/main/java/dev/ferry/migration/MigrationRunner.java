@@ -19,11 +19,13 @@ import dev.ferry.snapshot.PreMigrationSnapshot;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.CoreMigrationType;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
 import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.Configuration;
 import org.flywaydb.core.api.output.ValidateResult;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -158,7 +160,9 @@ class MigrationRunner implements ApplicationRunner {
 		if (!pending.isEmpty() && this.properties.snapshot().isConfigured()) {
 			this.snapshot = this.snapshots.getObject().take(targetVersion(before, pending));
 		}
-		migrateRetryingLockTimeouts();
+		if (!(isNewDatabase(before) && migratedInOneTransaction(pending.size()))) {
+			migrateRetryingLockTimeouts();
+		}
 		int count = this.progress.applied().size();
 		// When nothing was pending, nothing changed since the plan was read: no need to resolve every script once
 		// more. (Something pending yet nothing applied means another runner applied it meanwhile.)
@@ -170,6 +174,46 @@ class MigrationRunner implements ApplicationRunner {
 			return Result.of("up to date", "up to date, nothing to apply", after);
 		}
 		return Result.of("applied", "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
+	}
+
+	/**
+	 * A database without history has no users to block yet, so holding every lock until a single commit costs
+	 * nothing there, and it spares Flyway re-reading its whole plan after each migration, which grows with the
+	 * square of their number. Whatever fails that way (a script that cannot run in a transaction, an enum value
+	 * used in the transaction that added it, a real error) rolls back, and the usual one transaction per migration
+	 * takes over and decides the outcome.
+	 */
+	private boolean migratedInOneTransaction(int pendingCount) {
+		Configuration configuration = this.flyway.getConfiguration();
+		// baseline-on-migrate is how an existing database with users comes under Flyway: not a new one.
+		if (!this.properties.newDatabaseInOneTransaction() || pendingCount < 2 || configuration.isGroup()
+				|| configuration.isBaselineOnMigrate()) {
+			return false;
+		}
+		Flyway grouped = Flyway.configure(configuration.getClassLoader())
+			.configuration(configuration)
+			.group(true)
+			.load();
+		try {
+			grouped.migrate();
+			return true;
+		}
+		catch (FlywayException ex) {
+			// Scripts that cannot run in a transaction at all run without one, and what they did stays.
+			int kept = (int) Arrays.stream(this.flyway.info().applied())
+				.filter((m) -> !m.getType().isSynthetic())
+				.count();
+			this.progress.forgetAllBut(kept);
+			logger.warn(this.masker.mask("The new database's " + pendingCount + " migrations did not apply in one"
+					+ " transaction (" + firstLine(ex.getMessage()) + "); " + ((kept == 0) ? "rolled back, " : "")
+					+ "applying them one transaction each"));
+			return false;
+		}
+	}
+
+	/** No history, or only the marker of the schemas Flyway created: a baselined database is an old one. */
+	private static boolean isNewDatabase(MigrationInfoService info) {
+		return Arrays.stream(info.applied()).allMatch((m) -> m.getType() == CoreMigrationType.SCHEMA);
 	}
 
 	private void migrateRetryingLockTimeouts() {
