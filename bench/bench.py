@@ -546,6 +546,7 @@ class Bench:
         self.empty_cwd = self.work / "cwd"       # no flyway.conf / flyway.toml / .env around the tools
         self.empty_cwd.mkdir(exist_ok=True)
         self.object_counts = {}
+        self.image_options = image_jvm_options(Path(__file__).resolve().parent.parent / "Dockerfile")
 
     # -- database administration (not measured) --
     def psql(self, sql=None, db="postgres", file=None, single_tx=False):
@@ -728,18 +729,18 @@ class Bench:
             log(f"training Ferry's {name} (applies the team project into {db})")
             self.reset_db(db)
             report.unlink(missing_ok=True)
-            cmd = [java, "-XX:TieredStopAtLevel=1"] + train + ["-jar", str(ext / "ferry.jar")]
+            cmd = [java] + self.image_options + train + ["-jar", str(ext / "ferry.jar")]
             with open(self.logs / "aot-training.log", "ab") as out:
                 p = subprocess.run(cmd, env=self.ferry_env(self.team, db, report), stdout=out,
                                    stderr=subprocess.STDOUT, cwd=self.empty_cwd)
             if p.returncode == 0 and artefact.exists() and artefact.stat().st_size > 0:
                 # Prove the cache is usable as is: AOTMode=on / Xshare:on refuse to start otherwise.
                 strict = ["-XX:AOTMode=on"] if artefact.suffix == ".aot" else ["-Xshare:on"]
-                check = subprocess.run([java, "-XX:TieredStopAtLevel=1"] + run + strict + ["-jar", str(ext / "ferry.jar")],
+                check = subprocess.run([java] + self.image_options + run + strict + ["-jar", str(ext / "ferry.jar")],
                                        env=self.ferry_env(self.team, db, report), capture_output=True,
                                        cwd=self.empty_cwd)
                 if check.returncode == 0:
-                    self.a.aot_java, self.aot_run_flags, self.aot_name = java, ["-XX:TieredStopAtLevel=1"] + run, name
+                    self.a.aot_java, self.aot_run_flags, self.aot_name = java, self.image_options + run, name
                     return
                 log(f"{name} is not usable: {check.stdout.decode(errors='replace')[-500:]}")
             else:
@@ -760,7 +761,7 @@ class Bench:
     def contenders(self):
         return [
             ("Ferry (fat jar, JDK 17)", "ferry"),
-            (f"Ferry (extracted + {'AOT, JDK 25' if 'AOT' in self.aot_name else 'CDS, JDK 17'}, C1 only)", "ferry-aot"),
+            (f"Ferry as in the image (extracted + {'AOT, JDK 25' if 'AOT' in self.aot_name else 'CDS, JDK 17'})", "ferry-aot"),
             ("Flyway CLI 11.14.1 (JDK 17)", "flyway"),
             ("dbmate 2.36", "dbmate"),
             ("psql (floor)", "psql"),
@@ -808,6 +809,17 @@ class Bench:
 # ---------------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------------
+
+def image_jvm_options(dockerfile):
+    """The JVM options of the image's ENTRYPOINT, so that Ferry's second row runs as the image does; the cache
+    option is left out (the row trains a cache of its own)."""
+    text = Path(dockerfile).read_text()
+    m = re.search(r"^ENTRYPOINT\s+(\[.*?\])", text.replace("\\\n", " "), re.M | re.S)
+    if not m:
+        raise BenchError(f"no ENTRYPOINT in {dockerfile}")
+    args = json.loads(m.group(1))
+    return [a for a in args[1:args.index("-jar")] if a.startswith("-XX:") and not a.startswith("-XX:AOTCache")]
+
 
 def first_line(cmd):
     try:
@@ -904,7 +916,8 @@ def main():
     md += machine(a, bench)
     md.append(f"- Load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}; "
               f"{a.reps} repetition(s) per row, medians; whole run {elapsed / 60:.1f} min incl. build and set-up{(' (' + a.label + ')') if a.label else ''}")
-    md.append(f"- Ferry's second row: {bench.aot_name}, trained by applying the team project")
+    md.append(f"- Ferry's second row: {bench.aot_name}, trained by applying the team project, and the JVM options of the"
+              f" image's ENTRYPOINT: `{' '.join(bench.image_options)}`")
     md.append("")
     md += table(results, bench.contenders())
     md.append("")
