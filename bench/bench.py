@@ -812,13 +812,14 @@ class Bench:
 
 def image_jvm_options(dockerfile):
     """The JVM options of the image's ENTRYPOINT, so that Ferry's second row runs as the image does; the cache
-    option is left out (the row trains a cache of its own)."""
+    option is left out (the row trains a cache of its own), and so are the container's paths."""
     text = Path(dockerfile).read_text()
     m = re.search(r"^ENTRYPOINT\s+(\[.*?\])", text.replace("\\\n", " "), re.M | re.S)
     if not m:
         raise BenchError(f"no ENTRYPOINT in {dockerfile}")
     args = json.loads(m.group(1))
-    return [a for a in args[1:args.index("-jar")] if a.startswith("-XX:") and not a.startswith("-XX:AOTCache")]
+    return [a for a in args[1:args.index("-jar")]
+            if (a.startswith("-XX:") and not a.startswith("-XX:AOTCache")) or a.startswith("-Dspring.")]
 
 
 def first_line(cmd):

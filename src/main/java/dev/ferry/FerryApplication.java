@@ -53,6 +53,10 @@ public class FerryApplication {
 		try {
 			return SpringApplication.exit(application.run(args));
 		}
+		catch (SpringApplication.AbandonedRunException ex) {
+			// The build's AOT processing stops the run once it has the bean definitions.
+			throw ex;
+		}
 		catch (RuntimeException ex) {
 			return new FerryExitCodes().getExitCode(ex);
 		}

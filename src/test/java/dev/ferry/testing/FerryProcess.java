@@ -97,7 +97,7 @@ public final class FerryProcess {
 			Path report = work.resolve("report.json");
 			Path summary = work.resolve("summary.md");
 			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-					"-cp", classpath(), "dev.ferry.FerryApplication"));
+					"-Dspring.aot.enabled=true", "-cp", classpath(), "dev.ferry.FerryApplication"));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(output.toFile());
