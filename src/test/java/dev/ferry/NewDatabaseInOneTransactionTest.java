@@ -1,6 +1,7 @@
 package dev.ferry;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import dev.ferry.testing.FerryProcess;
@@ -40,6 +41,37 @@ class NewDatabaseInOneTransactionTest {
 			.containsExactly("V1__a.sql", "V2__b.sql", "V3__c.sql", "R__v.sql");
 		assertThat(transactionsInHistory()).isEqualTo("1");
 		assertThat(this.database.single("SELECT note FROM v")).isEqualTo("x");
+	}
+
+	@Test
+	void aRunKilledDuringTheNewDatabasesTransactionLeavesNothingAndTheRerunAppliesEverything() throws Exception {
+		Scripts.in(this.folder)
+			.write("V1__a.sql", "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);")
+			.write("V2__slow.sql", "CREATE TABLE b (id int); SELECT pg_sleep(${pause});")
+			.write("V3__c.sql", "CREATE TABLE c (id int);");
+		FerryProcess.Started started = FerryProcess.against(this.database)
+			.locations(this.folder)
+			.env("FERRY_PLACEHOLDER_pause", "5")
+			.start();
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (!started.outputSoFar().contains("Applied V1 ") && System.nanoTime() < deadline) {
+			Thread.sleep(50);
+		}
+		assertThat(started.outputSoFar()).contains("Applied V1 ");
+		started.process().destroyForcibly().waitFor();
+		// The server notices the dead client once V2's pg_sleep ends, rolls back and frees Flyway's lock.
+
+		assertThat(this.database.tableExists("public.a")).as("V1, applied but not committed").isFalse();
+		assertThat(this.database.single("SELECT CASE WHEN to_regclass('flyway_schema_history') IS NULL THEN 0"
+				+ " ELSE (SELECT count(*) FROM flyway_schema_history WHERE type <> 'SCHEMA') END")).isEqualTo("0");
+		FerryRun rerun = FerryProcess.against(this.database)
+			.locations(this.folder)
+			.env("FERRY_PLACEHOLDER_pause", "0")
+			.run();
+		assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+		assertThat(rerun.<List<String>>report("$.applied[*].script"))
+			.containsExactly("V1__a.sql", "V2__slow.sql", "V3__c.sql");
+		assertThat(transactionsInHistory()).isEqualTo("1");
 	}
 
 	@Test
