@@ -47,4 +47,13 @@ public interface SqlQueries {
 		return values.get(0);
 	}
 
+	/**
+	 * How many migrations the schema history holds (Flyway's schema-creation marker aside); 0 where there is no
+	 * history table yet, as after a run killed before anything committed.
+	 */
+	default int committedMigrations(String historyTable) {
+		return Integer.parseInt(single("SELECT CASE WHEN to_regclass('" + historyTable + "') IS NULL THEN 0"
+				+ " ELSE (SELECT count(*) FROM " + historyTable + " WHERE type <> 'SCHEMA') END"));
+	}
+
 }
