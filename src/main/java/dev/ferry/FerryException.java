@@ -30,12 +30,7 @@ public class FerryException extends RuntimeException implements ExitCodeGenerato
 
 	/** The first Ferry exception in a cause chain, if any. */
 	public static FerryException find(Throwable throwable) {
-		for (Throwable t = throwable; t != null; t = t.getCause()) {
-			if (t instanceof FerryException ferry) {
-				return ferry;
-			}
-		}
-		return null;
+		return CauseChain.find(throwable, FerryException.class);
 	}
 
 }

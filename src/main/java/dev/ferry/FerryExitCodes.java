@@ -22,12 +22,7 @@ public class FerryExitCodes implements ExitCodeExceptionMapper {
 	}
 
 	static BindException invalidSetting(Throwable exception) {
-		for (Throwable t = exception; t != null; t = t.getCause()) {
-			if (t instanceof BindException bind) {
-				return bind;
-			}
-		}
-		return null;
+		return CauseChain.find(exception, BindException.class);
 	}
 
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import dev.ferry.CauseChain;
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import dev.ferry.secrets.SecretMasker;
@@ -54,12 +55,8 @@ final class DatabaseReadiness {
 	}
 
 	private static boolean isTlsFailure(Throwable ex) {
-		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) {
-				return true;
-			}
-		}
-		return false;
+		return CauseChain.find(ex, javax.net.ssl.SSLException.class) != null
+				|| CauseChain.find(ex, java.security.cert.CertificateException.class) != null;
 	}
 
 	private static void sleep(long millis) {

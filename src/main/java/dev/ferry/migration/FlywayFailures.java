@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.ferry.CauseChain;
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import dev.ferry.secrets.SecretMasker;
@@ -80,15 +81,11 @@ final class FlywayFailures {
 
 	/** The server went away under the run (connection failure, administrator or crash shutdown). */
 	static boolean isConnectionLost(Throwable ex) {
-		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof SQLException sql && sql.getSQLState() != null) {
-				String state = sql.getSQLState();
-				if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
-					return true;
-				}
-			}
-		}
-		return false;
+		return CauseChain.find(ex, SQLException.class, (sql) -> {
+			String state = sql.getSQLState();
+			return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+					|| state.equals("57P03"));
+		}) != null;
 	}
 
 	static boolean isLockTimeout(Throwable ex) {
@@ -96,12 +93,8 @@ final class FlywayFailures {
 	}
 
 	static String sqlState(Throwable ex) {
-		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof SQLException sql && sql.getSQLState() != null) {
-				return sql.getSQLState();
-			}
-		}
-		return null;
+		SQLException sql = CauseChain.find(ex, SQLException.class, (s) -> s.getSQLState() != null);
+		return (sql != null) ? sql.getSQLState() : null;
 	}
 
 	/** The line Flyway names in a failed script's message, if it names one. */
