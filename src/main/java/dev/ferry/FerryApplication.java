@@ -8,6 +8,7 @@ import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
 
+import org.springframework.boot.ExitCodeExceptionMapper;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -33,8 +34,8 @@ import org.springframework.context.annotation.ComponentScan;
 public class FerryApplication {
 
 	@Bean
-	FerryExitCodes ferryExitCodes() {
-		return new FerryExitCodes();
+	ExitCodeExceptionMapper exitCodes() {
+		return (failure) -> ExitStatus.of(failure).code();
 	}
 
 	public static void main(String[] args) {
@@ -43,7 +44,7 @@ public class FerryApplication {
 
 	/**
 	 * Runs Ferry once and answers its exit code. Failures propagate through Spring Boot so that the
-	 * {@link FerryExitCodes} mapper and the exception reporters see them.
+	 * exit-code mapper ({@link ExitStatus#of}) and the exception reporters see them.
 	 */
 	public static int run(String... args) {
 		SecretMasker masker = new SecretMasker();
@@ -58,7 +59,7 @@ public class FerryApplication {
 			throw ex;
 		}
 		catch (RuntimeException ex) {
-			return new FerryExitCodes().getExitCode(ex);
+			return ExitStatus.of(ex).code();
 		}
 	}
 

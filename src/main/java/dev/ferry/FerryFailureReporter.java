@@ -29,7 +29,7 @@ class FerryFailureReporter implements SpringBootExceptionReporter {
 			}
 			return true;
 		}
-		BindException bind = FerryExitCodes.invalidSetting(failure);
+		BindException bind = CauseChain.find(failure, BindException.class);
 		if (bind != null) {
 			// The value stays out of the message: the setting may hold a secret.
 			String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)

@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param environment the environment's name, such as dev, test or prod (FERRY_ENVIRONMENT); unset never gets
  * test data
  * @param locations where the migrations are (FERRY_LOCATIONS); empty means Flyway's configured locations
- * @param testdataLocations locations added in test-data environments (FERRY_TESTDATA_LOCATIONS)
+ * @param testdataLocations locations added in test-data environments (FERRY_TESTDATA_LOCATIONS); empty means the
+ * baked {@code classpath:db/testdata}, and only while the migrations are the baked ones too
  * @param testdataEnvironments environments that get test data (FERRY_TESTDATA_ENVIRONMENTS)
  * @param db the database connection
  * @param placeholders placeholder literals ({@code ferry.placeholders[name]}); FERRY_PLACEHOLDER_name also lands here
@@ -29,10 +30,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param statementTimeout the session's statement_timeout while migrating, 0 for none (FERRY_STATEMENT_TIMEOUT)
  * @param lockRetries how often a migration that hit lock_timeout is tried again (FERRY_LOCK_RETRIES)
  * @param lockRetryDelay the first wait before such a retry, doubled each time (FERRY_LOCK_RETRY_DELAY)
- * @param skipUnchanged skip Flyway when scripts, settings and history are unchanged since the last successful
- * migrate (FERRY_SKIP_UNCHANGED)
- * @param newDatabaseInOneTransaction apply every migration of a database without schema history in one transaction,
- * falling back to one transaction per migration when that fails (FERRY_NEW_DATABASE_IN_ONE_TRANSACTION)
  * @param reportFile where to write the JSON run report (FERRY_REPORT_FILE)
  * @param stepSummary where to append the Markdown summary, GitHub's $GITHUB_STEP_SUMMARY (FERRY_STEP_SUMMARY)
  * @param snapshot the snapshot taken before migrating
@@ -40,17 +37,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("ferry")
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
-		List<String> locations, @DefaultValue("classpath:db/testdata") List<String> testdataLocations,
+		List<String> locations, List<String> testdataLocations,
 		@DefaultValue({ "local", "dev", "test" }) List<String> testdataEnvironments, @DefaultValue Db db,
 		Map<String, String> placeholders, List<String> placeholderSecrets, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
-		@DefaultValue("true") boolean skipUnchanged, @DefaultValue("true") boolean newDatabaseInOneTransaction,
-		Path reportFile,
-		Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
+		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
+		testdataLocations = (testdataLocations != null) ? testdataLocations : List.of();
 		placeholders = (placeholders != null) ? placeholders : Map.of();
 		placeholderSecrets = (placeholderSecrets != null)
 				? placeholderSecrets.stream().map(String::trim).filter((entry) -> !entry.isEmpty()).toList() : List.of();

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ferry.config.FerryProperties;
-import dev.ferry.config.Placeholders;
+import dev.ferry.placeholders.Placeholders;
 import org.flywaydb.core.api.Location;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
@@ -21,6 +21,10 @@ import org.springframework.util.StringUtils;
  * the clean guard.
  */
 class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
+
+	private static final String BAKED_MIGRATIONS = "classpath:db/migration";
+
+	private static final String BAKED_TESTDATA = "classpath:db/testdata";
 
 	private final FerryProperties properties;
 
@@ -42,7 +46,7 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 			Arrays.stream(configuration.getLocations()).map(Location::getDescriptor).forEach(locations::add);
 		}
 		if (this.properties.wantsTestData()) {
-			this.properties.testdataLocations().stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
+			testdata(locations).stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
 		}
 		configuration.locations(locations.toArray(String[]::new));
 		Map<String, String> values = new HashMap<>(configuration.getPlaceholders());
@@ -50,6 +54,17 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 		configuration.placeholders(values);
 		configuration.initSql(sessionSettings(configuration.getInitSql()));
 		configuration.cleanDisabled(!this.properties.allowClean() || this.properties.isProduction());
+	}
+
+	/**
+	 * The test data for these migrations: the locations the user names, else Ferry's baked test data, but only with
+	 * Ferry's baked migrations. A project of one's own never gets the sample's test users.
+	 */
+	private List<String> testdata(List<String> locations) {
+		if (!this.properties.testdataLocations().isEmpty()) {
+			return this.properties.testdataLocations();
+		}
+		return locations.equals(List.of(BAKED_MIGRATIONS)) ? List.of(BAKED_TESTDATA) : List.of();
 	}
 
 	private String sessionSettings(String existing) {

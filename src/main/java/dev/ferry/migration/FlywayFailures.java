@@ -103,6 +103,14 @@ final class FlywayFailures {
 		return matcher.find() ? Integer.valueOf(matcher.group(1)) : null;
 	}
 
+	static String firstLine(String text) {
+		if (text == null) {
+			return "";
+		}
+		int end = text.indexOf('\n');
+		return (end >= 0) ? text.substring(0, end) : text;
+	}
+
 	/**
 	 * A copy of a cause chain with every message masked, keeping each exception's type name, stack and SQLSTATE,
 	 * so that a logged stack trace cannot carry a secret.

@@ -13,8 +13,8 @@ import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 
 /**
- * Logs one line per migration as it finishes and remembers what was applied for the run report. Flyway calls it
- * on the migrating thread, one migration at a time.
+ * What this run has done so far, for the report: the snapshot it took, each migration as it finishes (logged in one
+ * line) and the one that failed. Flyway calls it on the migrating thread, one migration at a time.
  */
 class MigrationProgress implements Callback {
 
@@ -27,6 +27,8 @@ class MigrationProgress implements Callback {
 	private long startedNanos;
 
 	private MigrationInfo failed;
+
+	private String snapshot;
 
 	MigrationProgress(SecretMasker masker) {
 		this.masker = masker;
@@ -66,10 +68,14 @@ class MigrationProgress implements Callback {
 		return "ferry-progress";
 	}
 
-	/** Forgets what a rolled-back transaction applied: the report lists only the first {@code kept}, which stayed. */
-	void forgetAllBut(int kept) {
-		this.applied.subList(Math.min(kept, this.applied.size()), this.applied.size()).clear();
-		this.failed = null;
+	/** Remembers the snapshot taken before migrating, for the report. */
+	void snapshotTaken(String snapshot) {
+		this.snapshot = snapshot;
+	}
+
+	/** The snapshot this run took, if any. */
+	String snapshot() {
+		return this.snapshot;
 	}
 
 	List<AppliedMigration> applied() {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
-import dev.ferry.config.Placeholders;
+import dev.ferry.placeholders.Placeholders;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.MigrationInfo;

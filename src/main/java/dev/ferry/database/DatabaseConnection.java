@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.database;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +12,6 @@ import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.AdminSecret;
-import dev.ferry.secrets.IamTokens;
 import dev.ferry.secrets.SecretMasker;
 import org.postgresql.ds.PGSimpleDataSource;
 

@@ -1,23 +1,23 @@
-package dev.ferry.secrets;
+package dev.ferry.placeholders;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
-import dev.ferry.config.Placeholders;
+import dev.ferry.secrets.SecretReader;
 
 /**
  * Turns {@code FERRY_PLACEHOLDER_SECRETS=prefix=secret-id,...} into placeholders: each key of a JSON secret
  * becomes {@code prefix_key}, a plain-text secret becomes {@code prefix}. All of them are secret.
  */
-public final class PlaceholderSecrets {
+final class PlaceholderSecrets {
 
 	private PlaceholderSecrets() {
 	}
 
 	/** The secret ids by prefix, as the setting lists them. */
-	public static Map<String, String> parse(Iterable<String> entries) {
+	static Map<String, String> parse(Iterable<String> entries) {
 		Map<String, String> secrets = new LinkedHashMap<>();
 		for (String entry : entries) {
 			int equals = entry.indexOf('=');
@@ -30,7 +30,7 @@ public final class PlaceholderSecrets {
 		return secrets;
 	}
 
-	public static void load(Map<String, String> secretsByPrefix, SecretReader reader, Placeholders placeholders) {
+	static void load(Map<String, String> secretsByPrefix, SecretReader reader, Placeholders placeholders) {
 		secretsByPrefix.forEach((prefix, secretId) -> {
 			String text = reader.read(secretId);
 			if (text.trim().startsWith("{")) {

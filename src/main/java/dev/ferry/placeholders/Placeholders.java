@@ -1,4 +1,4 @@
-package dev.ferry.config;
+package dev.ferry.placeholders;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 
 import org.springframework.core.env.ConfigurableEnvironment;

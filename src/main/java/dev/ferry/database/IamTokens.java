@@ -1,4 +1,4 @@
-package dev.ferry.secrets;
+package dev.ferry.database;
 
 /**
  * Makes IAM database authentication tokens: the password of a connection with {@code FERRY_DB_IAM_AUTH=true}.

@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.database;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.database;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,14 +18,14 @@ import org.apache.commons.logging.LogFactory;
  * Postgres container in CI) is not a failure. Authentication, TLS verification and a missing database fail at
  * once: waiting will not fix them.
  */
-final class DatabaseReadiness {
+public final class DatabaseReadiness {
 
 	private static final Log logger = LogFactory.getLog(DatabaseReadiness.class);
 
 	private DatabaseReadiness() {
 	}
 
-	static void await(DataSource dataSource, Duration window, SecretMasker masker) {
+	public static void await(DataSource dataSource, Duration window, SecretMasker masker) {
 		long deadline = System.nanoTime() + window.toNanos();
 		long pause = 500;
 		while (true) {

@@ -1,0 +1,43 @@
+package dev.ferry.database;
+
+import javax.sql.DataSource;
+
+import dev.ferry.config.FerryProperties;
+import dev.ferry.secrets.AdminSecret;
+import dev.ferry.secrets.SecretMasker;
+import dev.ferry.secrets.SecretReader;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.regions.providers.AwsRegionProvider;
+import software.amazon.awssdk.services.rds.RdsUtilities;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/**
+ * The one DataSource Ferry migrates through, and the IAM token maker it uses when IAM authentication is on. AWS
+ * clients come from Spring Cloud AWS's auto-configuration and are made only when a run asks for them.
+ */
+@Configuration(proxyBeanMethods = false)
+class DatabaseConfiguration {
+
+	@Bean
+	DataSource dataSource(FerryProperties properties, ConfigurableEnvironment environment, SecretMasker masker,
+			ObjectProvider<SecretReader> secretReader, ObjectProvider<IamTokens> iamTokens) {
+		return DatabaseConnection.dataSource(properties, environment, masker,
+				(secretId) -> AdminSecret.read(secretReader.getObject(), masker, secretId),
+				(host, port, username) -> iamTokens.getObject().token(host, port, username));
+	}
+
+	@Bean
+	IamTokens iamTokens(AwsCredentialsProvider credentials, AwsRegionProvider region) {
+		RdsUtilities utilities = RdsUtilities.builder()
+			.credentialsProvider(credentials)
+			.region(region.getRegion())
+			.build();
+		return (host, port, username) -> utilities
+			.generateAuthenticationToken((request) -> request.hostname(host).port(port).username(username));
+	}
+
+}

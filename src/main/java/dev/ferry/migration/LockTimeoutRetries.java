@@ -1,0 +1,72 @@
+package dev.ferry.migration;
+
+import java.time.Duration;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import dev.ferry.config.FerryProperties;
+import dev.ferry.secrets.SecretMasker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * Runs Flyway's migrate, and again with a growing pause when a migration hit {@code lock_timeout}: its transaction
+ * was rolled back, so the next try starts from the same place. A lock timeout is a busy application, not a broken
+ * script; after the last try it is exit 7.
+ */
+class LockTimeoutRetries {
+
+	private static final Log logger = LogFactory.getLog(LockTimeoutRetries.class);
+
+	private final Flyway flyway;
+
+	private final FerryProperties properties;
+
+	private final SecretMasker masker;
+
+	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker) {
+		this.flyway = flyway;
+		this.properties = properties;
+		this.masker = masker;
+	}
+
+	void migrate() {
+		Duration delay = this.properties.lockRetryDelay();
+		int tries = this.properties.lockRetries() + 1;
+		for (int attempt = 1;; attempt++) {
+			try {
+				this.flyway.migrate();
+				return;
+			}
+			catch (FlywayException ex) {
+				if (!FlywayFailures.isLockTimeout(ex)) {
+					throw ex;
+				}
+				if (attempt >= tries) {
+					throw new FerryException(ExitStatus.LOCK_TIMEOUT,
+							"lock_timeout (" + this.properties.lockTimeout().toMillis() + " ms) hit " + tries
+									+ " times; another session holds a lock the migration needs: "
+									+ this.masker.mask(FlywayFailures.firstLine(ex.getMessage())),
+							FlywayFailures.masked(ex, this.masker));
+				}
+				logger.warn("Lock timeout (try " + attempt + " of " + tries + "), retrying in " + delay.toMillis()
+						+ " ms: another session holds a lock the migration needs");
+				sleep(delay);
+				delay = delay.multipliedBy(2);
+			}
+		}
+	}
+
+	private static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new FerryException(ExitStatus.LOCK_TIMEOUT, "interrupted while waiting to retry a lock timeout");
+		}
+	}
+
+}

@@ -1,0 +1,60 @@
+package dev.ferry.migration;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.core.io.Resource;
+
+/**
+ * What a migrate is about to do, read and checked before any SQL runs: the scripts are named as Flyway expects,
+ * every placeholder they need has a value, and Flyway's view of what is pending.
+ *
+ * @param info Flyway's view of every migration, applied and pending
+ * @param pending the migrations that will run, in order
+ */
+record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending) {
+
+	static MigrationPlan read(Flyway flyway, PlaceholderCheck placeholderCheck) {
+		Configuration configuration = flyway.getConfiguration();
+		// Listed once: the naming and placeholder checks look at the same scripts.
+		Map<String, Resource> scripts = MigrationScripts.list(configuration);
+		ScriptNamingCheck.verify(configuration, scripts);
+		placeholderCheck.verifyRepeatables(configuration, scripts);
+		MigrationInfoService info = flyway.info();
+		List<MigrationInfo> pending = pending(info);
+		placeholderCheck.verifyPending(configuration, pending, scripts);
+		return new MigrationPlan(info, pending);
+	}
+
+	/** The highest version the run will reach: what a snapshot taken before it is named after. */
+	String targetVersion() {
+		return this.pending.stream()
+			.map(MigrationInfo::getVersion)
+			.filter((version) -> version != null)
+			.max(MigrationVersion::compareTo)
+			.map(MigrationVersion::getVersion)
+			.orElseGet(() -> schemaVersion(this.info));
+	}
+
+	static List<MigrationInfo> pending(MigrationInfoService info) {
+		return Arrays.stream(info.all())
+			.filter((m) -> m.getState() == MigrationState.PENDING || m.getState() == MigrationState.OUTDATED)
+			.toList();
+	}
+
+	static String schemaVersion(MigrationInfoService info) {
+		if (info == null || info.current() == null || info.current().getVersion() == null) {
+			return null;
+		}
+		return info.current().getVersion().getVersion();
+	}
+
+}

@@ -1,0 +1,105 @@
+package dev.ferry.migration;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.ferry.config.FerryCommand;
+import dev.ferry.config.FerryProperties;
+import dev.ferry.report.RunReport;
+import dev.ferry.report.RunReport.PendingMigration;
+import dev.ferry.report.RunReportWriter;
+import dev.ferry.secrets.SecretMasker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The last step of every run: the JSON report and step summary where asked, and the summary line of a run that
+ * succeeded (a failed one is logged once, by Ferry's failure reporter).
+ */
+class RunReporter {
+
+	private static final Log logger = LogFactory.getLog(RunReporter.class);
+
+	private final Flyway flyway;
+
+	private final FerryProperties properties;
+
+	private final MigrationProgress progress;
+
+	private final SecretMasker masker;
+
+	private final RunReportWriter writer;
+
+	RunReporter(Flyway flyway, FerryProperties properties, MigrationProgress progress, SecretMasker masker) {
+		this.flyway = flyway;
+		this.properties = properties;
+		this.progress = progress;
+		this.masker = masker;
+		this.writer = new RunReportWriter(masker);
+	}
+
+	void report(FerryCommand command, Instant started, RunOutcome outcome) {
+		Duration duration = Duration.between(started, Instant.now());
+		String commandName = (command != null) ? command.id() : "unknown";
+		RunReport.Failure error = null;
+		String schemaVersion = outcome.schemaVersion();
+		if (!outcome.succeeded()) {
+			MigrationInfo failed = this.progress.failed();
+			error = new RunReport.Failure(outcome.failure().status().meaning(), outcome.failure().getMessage(),
+					(failed != null) ? failed.getScript() : null, FlywayFailures.line(outcome.cause()),
+					FlywayFailures.sqlState(outcome.cause()));
+			if (!this.progress.applied().isEmpty()) {
+				schemaVersion = versionAfterFailure();
+			}
+		}
+		RunReport report = new RunReport(commandName, this.properties.environment(), database(), started, duration,
+				outcome.kind().label(), outcome.message(), outcome.succeeded() ? 0 : outcome.failure().getExitCode(),
+				schemaVersion, this.progress.applied(), pendingReport(outcome.info()), this.progress.snapshot(), error);
+		this.writer.write(report, this.properties.reportFile(), this.properties.stepSummary());
+		if (outcome.succeeded()) {
+			logger.info(this.masker.mask("Ferry " + commandName + " on " + report.database() + " ("
+					+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
+							? ", schema version " + report.schemaVersion() : "")
+					+ " in " + duration.toMillis() + " ms"));
+		}
+	}
+
+	/** What the run committed before it failed, when the database still answers. */
+	private String versionAfterFailure() {
+		try {
+			return MigrationPlan.schemaVersion(this.flyway.info());
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	private String database() {
+		String url = this.flyway.getConfiguration().getUrl();
+		if (url == null && this.flyway.getConfiguration().getDataSource() instanceof PGSimpleDataSource pg) {
+			url = pg.getURL();
+		}
+		if (url == null) {
+			return "unknown";
+		}
+		int query = url.indexOf('?');
+		return (query >= 0) ? url.substring(0, query) : url;
+	}
+
+	private static List<PendingMigration> pendingReport(MigrationInfoService info) {
+		if (info == null) {
+			return List.of();
+		}
+		return MigrationPlan.pending(info)
+			.stream()
+			.map((m) -> new PendingMigration(MigrationProgress.version(m), m.getDescription(), m.getScript(),
+					m.getState().getDisplayName(), m.getChecksum()))
+			.toList();
+	}
+
+}
