@@ -1,5 +1,13 @@
 package dev.ferry;
 
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.ferry.config.ProcessEnvironment;
+import dev.ferry.report.FailedStartReport;
+import dev.ferry.report.RunReportWriter;
+import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.MaskingConsole;
 import dev.ferry.secrets.SecretMasker;
 
@@ -13,10 +21,12 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
 
 /**
  * Ferry: brings one database to the desired schema state, reports, and exits with a status code.
@@ -48,9 +58,15 @@ public class FerryApplication {
 	 */
 	public static int run(String... args) {
 		SecretMasker masker = new SecretMasker();
+		registerStartingSecrets(masker, args);
 		MaskingConsole.install(masker);
+		RunReportWriter reports = new RunReportWriter(masker);
+		Instant started = Instant.now();
 		SpringApplication application = new SpringApplication(FerryApplication.class);
-		application.addInitializers((context) -> context.getBeanFactory().registerSingleton("secretMasker", masker));
+		application.addInitializers((context) -> {
+			context.getBeanFactory().registerSingleton("secretMasker", masker);
+			context.getBeanFactory().registerSingleton("runReportWriter", reports);
+		});
 		try {
 			return SpringApplication.exit(application.run(args));
 		}
@@ -59,8 +75,37 @@ public class FerryApplication {
 			throw ex;
 		}
 		catch (RuntimeException ex) {
-			return ExitStatus.of(ex).code();
+			ExitStatus status = ExitStatus.of(ex);
+			if (!reports.hasWritten()) {
+				FailedStartReport.write(reports, args, ProcessEnvironment.variables(), started, status, failureMessage(ex, masker));
+			}
+			return status.code();
 		}
+	}
+
+	private static String failureMessage(Throwable failure, SecretMasker masker) {
+		FerryException ferry = FerryException.find(failure);
+		if (ferry != null) {
+			return ferry.getMessage();
+		}
+		BindException bind = CauseChain.find(failure, BindException.class);
+		if (bind != null) {
+			// The value stays out of the message: the setting may hold a secret.
+			return "setting " + bind.getName() + " is invalid";
+		}
+		return masker.mask(String.valueOf(failure.getMessage()));
+	}
+
+	/** The secrets in the environment, system properties and arguments, before Spring reads any of them. */
+	private static void registerStartingSecrets(SecretMasker masker, String... args) {
+		EnvironmentSecrets.register(ProcessEnvironment.variables(), masker);
+		Map<String, String> properties = new HashMap<>();
+		System.getProperties().forEach((name, value) -> properties.put(String.valueOf(name), String.valueOf(value)));
+		SimpleCommandLinePropertySource arguments = new SimpleCommandLinePropertySource(args);
+		for (String name : arguments.getPropertyNames()) {
+			properties.put(name, arguments.getProperty(name));
+		}
+		EnvironmentSecrets.register(properties, masker);
 	}
 
 }

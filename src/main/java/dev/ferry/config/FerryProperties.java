@@ -24,7 +24,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param placeholders placeholder literals ({@code ferry.placeholders[name]}); FERRY_PLACEHOLDER_name also lands here
  * @param placeholderSecrets {@code prefix=secret-id} pairs: each key of the secret becomes {@code prefix_key}
  * (FERRY_PLACEHOLDER_SECRETS)
- * @param secretPlaceholderPattern a placeholder whose name matches this is secret and masked everywhere
+ * @param secretPlaceholderPattern a placeholder whose name matches this is secret and masked everywhere; empty
+ * means password, secret, token or key in the name
  * @param connectTimeout how long to keep trying a database that is still starting (FERRY_CONNECT_TIMEOUT)
  * @param lockTimeout the session's lock_timeout while migrating (FERRY_LOCK_TIMEOUT)
  * @param statementTimeout the session's statement_timeout while migrating, 0 for none (FERRY_STATEMENT_TIMEOUT)
@@ -39,7 +40,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
 		List<String> locations, List<String> testdataLocations,
 		@DefaultValue({ "local", "dev", "test" }) List<String> testdataEnvironments, @DefaultValue Db db,
-		Map<String, String> placeholders, List<String> placeholderSecrets, @DefaultValue("(?i).*(password|secret|token|key).*") String secretPlaceholderPattern,
+		Map<String, String> placeholders, List<String> placeholderSecrets, String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {

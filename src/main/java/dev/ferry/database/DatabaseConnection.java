@@ -12,6 +12,7 @@ import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.AdminSecret;
+import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.SecretMasker;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -62,7 +63,7 @@ final class DatabaseConnection {
 		String password = firstText(db.password(), environment.getProperty("spring.datasource.password"),
 				(admin != null) ? admin.password() : null);
 		masker.register(password);
-		maskUrlPassword(url, masker);
+		EnvironmentSecrets.registerUrlPasswords(url, masker);
 		PGSimpleDataSource dataSource = new PGSimpleDataSource();
 		try {
 			dataSource.setURL(url);
@@ -129,14 +130,6 @@ final class DatabaseConnection {
 				throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 						"FERRY_DB_SSL_ROOT_CERT " + rootCert + " is not a readable file");
 			}
-		}
-	}
-
-	private static void maskUrlPassword(String url, SecretMasker masker) {
-		int at = url.indexOf("password=");
-		if (at >= 0) {
-			int end = url.indexOf('&', at);
-			masker.register(url.substring(at + "password=".length(), (end < 0) ? url.length() : end));
 		}
 	}
 

@@ -3,9 +3,7 @@ package dev.ferry.migration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
@@ -49,9 +47,8 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 			testdata(locations).stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
 		}
 		configuration.locations(locations.toArray(String[]::new));
-		Map<String, String> values = new HashMap<>(configuration.getPlaceholders());
-		values.putAll(this.placeholders.values());
-		configuration.placeholders(values);
+		this.placeholders.addFlywayValues(configuration.getPlaceholders());
+		configuration.placeholders(this.placeholders.values());
 		configuration.initSql(sessionSettings(configuration.getInitSql()));
 		configuration.cleanDisabled(!this.properties.allowClean() || this.properties.isProduction());
 	}

@@ -20,6 +20,8 @@ final class FlywayFailures {
 
 	static final String LOCK_NOT_AVAILABLE = "55P03";
 
+	static final String READ_ONLY_TRANSACTION = "25006";
+
 	private static final Pattern LINE = Pattern.compile("(?m)^Line\\s*:\\s*(\\d+)");
 
 	private FlywayFailures() {
@@ -35,7 +37,11 @@ final class FlywayFailures {
 	 */
 	static FerryException translate(FlywayException ex, boolean migrationFailed, SecretMasker masker) {
 		String message = masker.mask(ex.getMessage());
-		if (isConnectionLost(ex)) {
+		if (READ_ONLY_TRANSACTION.equals(sqlState(ex))) {
+			message = "the database is read-only (a reader instance or replica, or default_transaction_read_only=on):"
+					+ " point FERRY_DB_HOST at the writer (the cluster endpoint); " + message;
+		}
+		else if (isConnectionLost(ex)) {
 			message = "lost the connection to the database (SQLSTATE " + sqlState(ex) + "); the running migration's"
 					+ " transaction is rolled back by the server, a rerun continues from there: " + message;
 		}
@@ -46,6 +52,9 @@ final class FlywayFailures {
 		String state = sqlState(ex);
 		if (LOCK_NOT_AVAILABLE.equals(state)) {
 			return ExitStatus.LOCK_TIMEOUT;
+		}
+		if (READ_ONLY_TRANSACTION.equals(state)) {
+			return ExitStatus.MIGRATION_FAILED;
 		}
 		if (isConnectionLost(ex)) {
 			return ExitStatus.DATABASE_UNREACHABLE;

@@ -3,6 +3,7 @@ package dev.ferry.migration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
@@ -19,19 +20,24 @@ import org.springframework.core.io.Resource;
  *
  * @param info Flyway's view of every migration, applied and pending
  * @param pending the migrations that will run, in order
+ * @param secretChecksums the repeatable scripts whose checksum is taken over a secret value
  */
-record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending) {
+record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending, Set<String> secretChecksums) {
 
-	static MigrationPlan read(Flyway flyway, PlaceholderCheck placeholderCheck) {
+	/**
+	 * @param flyway the configured Flyway
+	 * @param scripts the scripts of its locations, checked by {@link MigrationSourcesCheck}
+	 * @param placeholderCheck proves the placeholders have values
+	 * @return the plan
+	 */
+	static MigrationPlan read(Flyway flyway, Map<String, Resource> scripts, PlaceholderCheck placeholderCheck) {
 		Configuration configuration = flyway.getConfiguration();
-		// Listed once: the naming and placeholder checks look at the same scripts.
-		Map<String, Resource> scripts = MigrationScripts.list(configuration);
 		ScriptNamingCheck.verify(configuration, scripts);
-		placeholderCheck.verifyRepeatables(configuration, scripts);
+		Set<String> secretChecksums = placeholderCheck.verifyRepeatables(configuration, scripts);
 		MigrationInfoService info = flyway.info();
 		List<MigrationInfo> pending = pending(info);
 		placeholderCheck.verifyPending(configuration, pending, scripts);
-		return new MigrationPlan(info, pending);
+		return new MigrationPlan(info, pending, secretChecksums);
 	}
 
 	/** The highest version the run will reach: what a snapshot taken before it is named after. */

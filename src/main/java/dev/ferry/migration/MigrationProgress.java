@@ -2,6 +2,7 @@ package dev.ferry.migration;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import dev.ferry.report.RunReport.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;
@@ -29,6 +30,8 @@ class MigrationProgress implements Callback {
 	private MigrationInfo failed;
 
 	private String snapshot;
+
+	private Set<String> secretChecksums = Set.of();
 
 	MigrationProgress(SecretMasker masker) {
 		this.masker = masker;
@@ -58,7 +61,7 @@ class MigrationProgress implements Callback {
 			return;
 		}
 		AppliedMigration done = new AppliedMigration(version(migration), migration.getDescription(),
-				migration.getScript(), migration.getType().name(), migration.getChecksum(), millis);
+				migration.getScript(), migration.getType().name(), checksum(migration), millis);
 		this.applied.add(done);
 		logger.info(this.masker.mask("Applied " + done.label() + " in " + millis + " ms"));
 	}
@@ -66,6 +69,20 @@ class MigrationProgress implements Callback {
 	@Override
 	public String getCallbackName() {
 		return "ferry-progress";
+	}
+
+	/**
+	 * Keeps the checksums of these scripts out of the log and the report: a repeatable script is checksummed after
+	 * its placeholders are substituted, so its checksum is a hash over a secret, and a weak secret can be guessed
+	 * from it offline.
+	 */
+	void hideChecksumsOf(Set<String> scripts) {
+		this.secretChecksums = Set.copyOf(scripts);
+	}
+
+	/** A migration's checksum as the report may show it: none where it was taken over a secret. */
+	Integer checksum(MigrationInfo migration) {
+		return this.secretChecksums.contains(migration.getScript()) ? null : migration.getChecksum();
 	}
 
 	/** Remembers the snapshot taken before migrating, for the report. */

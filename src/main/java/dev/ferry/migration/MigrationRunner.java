@@ -2,6 +2,7 @@ package dev.ferry.migration;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
@@ -10,6 +11,7 @@ import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.migration.RunOutcome.Kind;
 import dev.ferry.placeholders.Placeholders;
+import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.snapshot.PreMigrationSnapshot;
 import org.apache.commons.logging.Log;
@@ -23,6 +25,7 @@ import org.flywaydb.core.api.output.ValidateResult;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.io.Resource;
 import org.springframework.stereotype.Component;
 
 /**
@@ -52,7 +55,7 @@ class MigrationRunner implements ApplicationRunner {
 	private final RunReporter reporter;
 
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
-			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots) {
+			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
@@ -60,7 +63,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.masker = masker;
 		this.snapshots = snapshots;
 		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker);
-		this.reporter = new RunReporter(flyway, properties, progress, masker);
+		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter);
 	}
 
 	@Override
@@ -109,9 +112,12 @@ class MigrationRunner implements ApplicationRunner {
 	}
 
 	private RunOutcome execute(FerryCommand command) {
+		// Even repair and baseline: with a location missing, repair would mark every applied migration deleted.
+		Map<String, Resource> scripts = (command != FerryCommand.CLEAN)
+				? MigrationSourcesCheck.verify(this.flyway.getConfiguration()) : Map.of();
 		return switch (command) {
-			case MIGRATE -> migrate();
-			case INFO -> info();
+			case MIGRATE -> migrate(scripts);
+			case INFO -> info(scripts);
 			case VALIDATE -> validate();
 			case REPAIR -> {
 				this.flyway.repair();
@@ -128,8 +134,9 @@ class MigrationRunner implements ApplicationRunner {
 		};
 	}
 
-	private RunOutcome migrate() {
-		MigrationPlan plan = MigrationPlan.read(this.flyway, this.placeholderCheck);
+	private RunOutcome migrate(Map<String, Resource> scripts) {
+		MigrationPlan plan = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
+		this.progress.hideChecksumsOf(plan.secretChecksums());
 		if (!plan.pending().isEmpty() && this.properties.snapshot().isConfigured()) {
 			this.progress.snapshotTaken(this.snapshots.getObject().take(plan.targetVersion()));
 		}
@@ -144,12 +151,13 @@ class MigrationRunner implements ApplicationRunner {
 		return RunOutcome.of(Kind.APPLIED, "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
 	}
 
-	private RunOutcome info() {
+	private RunOutcome info(Map<String, Resource> scripts) {
+		this.progress.hideChecksumsOf(this.placeholderCheck.verifyRepeatables(this.flyway.getConfiguration(), scripts));
 		MigrationInfoService info = this.flyway.info();
 		for (MigrationInfo migration : info.all()) {
 			logger.info(String.format("%-10s %-40s %-12s %-12s %s",
 					(migration.getVersion() != null) ? migration.getVersion().getVersion() : "R",
-					migration.getDescription(), migration.getState().getDisplayName(), migration.getChecksum(),
+					migration.getDescription(), migration.getState().getDisplayName(), this.progress.checksum(migration),
 					migration.getScript()));
 		}
 		int count = MigrationPlan.pending(info).size();

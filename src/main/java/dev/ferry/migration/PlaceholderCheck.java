@@ -36,10 +36,13 @@ class PlaceholderCheck {
 		this.placeholders = placeholders;
 	}
 
-	/** Checks the repeatable scripts: Flyway substitutes them even to tell what is pending. */
-	void verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
+	/**
+	 * Checks the repeatable scripts: Flyway substitutes them even to tell what is pending.
+	 * @return the repeatable scripts that use a secret placeholder: their checksum is taken over the secret
+	 */
+	Set<String> verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
 		if (!configuration.isPlaceholderReplacement()) {
-			return;
+			return Set.of();
 		}
 		Map<String, Resource> repeatables = new LinkedHashMap<>();
 		scripts.forEach((name, resource) -> {
@@ -47,7 +50,7 @@ class PlaceholderCheck {
 				repeatables.put(name, resource);
 			}
 		});
-		verify(configuration, repeatables, true);
+		return verify(configuration, repeatables, true);
 	}
 
 	/** Checks the scripts that are about to run. */
@@ -65,11 +68,12 @@ class PlaceholderCheck {
 		verify(configuration, toCheck, false);
 	}
 
-	private void verify(Configuration configuration, Map<String, Resource> scripts, boolean repeatable) {
+	private Set<String> verify(Configuration configuration, Map<String, Resource> scripts, boolean repeatable) {
 		Pattern pattern = Pattern.compile(Pattern.quote(configuration.getPlaceholderPrefix()) + "(.+?)"
 				+ Pattern.quote(configuration.getPlaceholderSuffix()));
 		Map<String, String> values = configuration.getPlaceholders();
 		Map<String, Set<String>> missing = new LinkedHashMap<>();
+		Set<String> usingSecrets = new TreeSet<>();
 		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
 			Matcher matcher = pattern.matcher(MigrationScripts.read(script.getValue(), configuration));
 			Set<String> secretsUsed = new TreeSet<>();
@@ -86,6 +90,7 @@ class PlaceholderCheck {
 				}
 			}
 			if (!secretsUsed.isEmpty()) {
+				usingSecrets.add(script.getKey());
 				logger.warn(MigrationScripts.fileName(script.getKey()) + " is repeatable and uses secret placeholder(s) " + secretsUsed
 						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
 			}
@@ -106,6 +111,7 @@ class PlaceholderCheck {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 					"placeholder without a value, nothing was run: " + String.join("; ", problems));
 		}
+		return usingSecrets;
 	}
 
 	private static Resource find(Map<String, Resource> scripts, String script) {

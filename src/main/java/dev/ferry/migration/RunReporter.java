@@ -35,12 +35,13 @@ class RunReporter {
 
 	private final RunReportWriter writer;
 
-	RunReporter(Flyway flyway, FerryProperties properties, MigrationProgress progress, SecretMasker masker) {
+	RunReporter(Flyway flyway, FerryProperties properties, MigrationProgress progress, SecretMasker masker,
+			RunReportWriter writer) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.progress = progress;
 		this.masker = masker;
-		this.writer = new RunReportWriter(masker);
+		this.writer = writer;
 	}
 
 	void report(FerryCommand command, Instant started, RunOutcome outcome) {
@@ -91,14 +92,14 @@ class RunReporter {
 		return (query >= 0) ? url.substring(0, query) : url;
 	}
 
-	private static List<PendingMigration> pendingReport(MigrationInfoService info) {
+	private List<PendingMigration> pendingReport(MigrationInfoService info) {
 		if (info == null) {
 			return List.of();
 		}
 		return MigrationPlan.pending(info)
 			.stream()
 			.map((m) -> new PendingMigration(MigrationProgress.version(m), m.getDescription(), m.getScript(),
-					m.getState().getDisplayName(), m.getChecksum()))
+					m.getState().getDisplayName(), this.progress.checksum(m)))
 			.toList();
 	}
 

@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.secrets.SecretPlaceholders;
 
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
@@ -27,20 +27,18 @@ public class Placeholders {
 	/** Not a placeholder: the setting that names placeholder secrets. */
 	static final String SECRETS_SETTING = "FERRY_PLACEHOLDER_SECRETS";
 
-	static final int MIN_SECRET_LENGTH = 4;
-
 	private final Map<String, String> values = new LinkedHashMap<>();
 
 	private final Set<String> secretNames = new TreeSet<>();
 
 	private final Map<String, String> secretIdsByPrefix = new LinkedHashMap<>();
 
-	private final Pattern secretName;
+	private final SecretPlaceholders secretRule;
 
 	private final SecretMasker masker;
 
 	public Placeholders(FerryProperties properties, ConfigurableEnvironment environment, SecretMasker masker) {
-		this.secretName = Pattern.compile(properties.secretPlaceholderPattern());
+		this.secretRule = new SecretPlaceholders(properties.secretPlaceholderPattern());
 		this.masker = masker;
 		properties.placeholders().forEach(this::addLiteral);
 		PropertySource<?> system = environment.getPropertySources()
@@ -57,12 +55,22 @@ public class Placeholders {
 
 	private void addLiteral(String name, String value) {
 		this.values.put(name, value);
-		// A name like password_min_length says secret, its value 12 does not: nothing under 4 characters is a
-		// secret worth the name, and masking it would mangle every number and address in the output.
-		if (this.secretName.matcher(name).matches() && value.length() >= MIN_SECRET_LENGTH) {
+		if (this.secretRule.isSecret(name, value)) {
 			this.secretNames.add(name);
 			this.masker.register(value);
 		}
+	}
+
+	/**
+	 * Takes the placeholders Flyway was configured with ({@code FLYWAY_PLACEHOLDERS_*}, {@code spring.flyway.placeholders.*})
+	 * under the same secret rule as Ferry's own; Ferry's win where both name one.
+	 */
+	public void addFlywayValues(Map<String, String> flywayValues) {
+		flywayValues.forEach((name, value) -> {
+			if (!this.values.containsKey(name)) {
+				addLiteral(name, value);
+			}
+		});
 	}
 
 	/** Adds a value read from a secret store: always secret. */

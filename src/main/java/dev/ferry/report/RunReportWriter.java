@@ -17,7 +17,8 @@ import org.springframework.boot.json.JsonWriter;
 
 /**
  * Writes the run report where the settings ask for it: JSON to a file, Markdown to GitHub's step summary. A report
- * that cannot be written is logged, never a reason to change the run's exit code.
+ * that cannot be written is logged, never a reason to change the run's exit code. One per run, shared by the run
+ * itself and by the start-up failure path, so that every exit leaves exactly one report.
  */
 public class RunReportWriter {
 
@@ -25,11 +26,19 @@ public class RunReportWriter {
 
 	private final SecretMasker masker;
 
+	private volatile boolean written;
+
 	public RunReportWriter(SecretMasker masker) {
 		this.masker = masker;
 	}
 
+	/** Whether this run's report was written already: a run reports once, however it ends. */
+	public boolean hasWritten() {
+		return this.written;
+	}
+
 	public void write(RunReport report, Path reportFile, Path stepSummary) {
+		this.written = true;
 		if (reportFile != null) {
 			write(reportFile, json(report) + "\n", false);
 		}
@@ -75,7 +84,7 @@ public class RunReportWriter {
 			md.append("| Applied | Description | Script | Checksum | Duration |\n| --- | --- | --- | --- | ---: |\n");
 			for (RunReport.AppliedMigration m : report.applied()) {
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
-				md.append(m.script()).append("` | ").append(m.checksum()).append(" | ").append(m.durationMs());
+				md.append(m.script()).append("` | ").append((m.checksum() != null) ? m.checksum() : "-").append(" | ").append(m.durationMs());
 				md.append(" ms |\n");
 			}
 			md.append('\n');

@@ -1,6 +1,7 @@
 package dev.ferry.secrets;
 
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,9 +10,11 @@ import java.util.regex.Pattern;
 
 /**
  * Knows every secret value this run has seen and replaces each of them with {@value #MASK}. Values are registered
- * as soon as they are read, before anything can print them. A short value (a placeholder named like a secret may
- * well hold {@code 12}) is masked only where it stands alone, not inside a longer word or number, so that it
- * cannot mangle every IP address and checksum in the output.
+ * as soon as they are read, before anything can print them. Each value is masked in every form it can be printed
+ * in: as is, JSON-escaped (structured logs), SQL-quoted (the statement Flyway puts into its error), and line by line
+ * (a multi-line secret logged a line at a time). A short value (a placeholder named like a secret may well hold
+ * {@code 12}) is masked only where it stands alone, not inside a longer word or number, so that it cannot mangle
+ * every IP address and checksum in the output.
  */
 public class SecretMasker {
 
@@ -19,15 +22,41 @@ public class SecretMasker {
 
 	static final int SHORT = 8;
 
-	private final Set<String> secrets = ConcurrentHashMap.newKeySet();
+	/** A line of a multi-line secret shorter than this is not worth masking on its own. */
+	private static final int MIN_LINE = 4;
+
+	/**
+	 * PostgreSQL quotes the token where a statement went wrong; when a secret with a quote in it broke the statement,
+	 * that token is a piece of the secret.
+	 */
+	private static final Pattern ERROR_POSITION = Pattern.compile("(at or near )\"([^\"]+)\"");
+
+	private final Set<String> values = ConcurrentHashMap.newKeySet();
+
+	private final Set<String> forms = ConcurrentHashMap.newKeySet();
 
 	private volatile List<String> longestFirst = List.of();
 
 	public void register(String secret) {
-		if (secret != null && !secret.isEmpty() && this.secrets.add(secret)) {
-			// Longest first, so a secret that contains another one is masked whole.
-			this.longestFirst = this.secrets.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+		if (secret == null || secret.isEmpty() || !this.values.add(secret)) {
+			return;
 		}
+		Set<String> variants = new LinkedHashSet<>();
+		addWithEscapes(variants, secret);
+		addWithEscapes(variants, secret.replace("'", "''"));
+		for (String line : secret.split("\\R")) {
+			if (line.length() >= MIN_LINE && !line.equals(secret)) {
+				addWithEscapes(variants, line);
+			}
+		}
+		this.forms.addAll(variants);
+		// Longest first, so a secret that contains another one is masked whole.
+		this.longestFirst = this.forms.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+	}
+
+	private static void addWithEscapes(Set<String> variants, String value) {
+		variants.add(value);
+		variants.add(jsonEscaped(value));
 	}
 
 	public boolean hasSecrets() {
@@ -52,7 +81,49 @@ public class SecretMasker {
 					.replaceAll(Matcher.quoteReplacement(MASK));
 			}
 		}
-		return masked;
+		return maskErrorPositions(masked);
+	}
+
+	private String maskErrorPositions(String text) {
+		if (!text.contains("at or near \"")) {
+			return text;
+		}
+		Matcher matcher = ERROR_POSITION.matcher(text);
+		StringBuilder result = new StringBuilder();
+		while (matcher.find()) {
+			String token = matcher.group(2);
+			boolean pieceOfASecret = !token.isBlank()
+					&& this.values.stream().anyMatch((value) -> value.contains(token.strip()));
+			matcher.appendReplacement(result, Matcher
+				.quoteReplacement(pieceOfASecret ? matcher.group(1) + "\"" + MASK + "\"" : matcher.group()));
+		}
+		matcher.appendTail(result);
+		return result.toString();
+	}
+
+	/** The value as a JSON string holds it, without the quotes: how structured logging prints it. */
+	static String jsonEscaped(String value) {
+		StringBuilder escaped = new StringBuilder(value.length() + 8);
+		for (char c : value.toCharArray()) {
+			switch (c) {
+				case '"' -> escaped.append("\\\"");
+				case '\\' -> escaped.append("\\\\");
+				case '\b' -> escaped.append("\\b");
+				case '\f' -> escaped.append("\\f");
+				case '\n' -> escaped.append("\\n");
+				case '\r' -> escaped.append("\\r");
+				case '\t' -> escaped.append("\\t");
+				default -> {
+					if (c < 0x20) {
+						escaped.append(String.format("\\u%04X", (int) c));
+					}
+					else {
+						escaped.append(c);
+					}
+				}
+			}
+		}
+		return escaped.toString();
 	}
 
 }

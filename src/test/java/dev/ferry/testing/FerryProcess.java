@@ -33,6 +33,8 @@ public final class FerryProcess {
 
 	private Duration timeout = Duration.ofSeconds(90);
 
+	private boolean withoutLocale;
+
 	private FerryProcess() {
 	}
 
@@ -84,6 +86,12 @@ public final class FerryProcess {
 		return this;
 	}
 
+	/** Starts Ferry with no locale at all, as in a container without {@code LANG}: the JVM decodes in ASCII. */
+	public FerryProcess withoutLocale() {
+		this.withoutLocale = true;
+		return this;
+	}
+
 	public FerryProcess timeout(Duration timeout) {
 		this.timeout = timeout;
 		return this;
@@ -102,6 +110,9 @@ public final class FerryProcess {
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(output.toFile());
 			builder.environment().keySet().removeIf((name) -> HOST_PREFIXES_TO_DROP.stream().anyMatch(name::startsWith));
+			if (this.withoutLocale) {
+				builder.environment().keySet().removeIf((name) -> name.equals("LANG") || name.startsWith("LC_"));
+			}
 			builder.environment().put("FERRY_REPORT_FILE", report.toString());
 			builder.environment().put("FERRY_STEP_SUMMARY", summary.toString());
 			builder.environment().putAll(this.environment);
@@ -171,7 +182,18 @@ public final class FerryProcess {
 			FerryRun run = new FerryRun(this.process.exitValue(), read(this.output), read(this.report),
 					read(this.summary));
 			SecretLeaks.assertNoneIn(run);
+			assertReportedItsOwnExit(run);
 			return run;
+		}
+
+		/** Every exit of Ferry's own, however early, leaves a report with its code; a signal's exit may not. */
+		private static void assertReportedItsOwnExit(FerryRun run) {
+			if (run.exitCode() < 128) {
+				assertThat(run.report()).as("the report of a run that exited " + run.exitCode() + ":\n" + run.output())
+					.isNotNull();
+				assertThat(run.<Integer>report("$.exitCode")).as("the report's exit code").isEqualTo(run.exitCode());
+				assertThat(run.summary()).as("the step summary").contains("exit code " + run.exitCode());
+			}
 		}
 
 		private static String read(Path path) {

@@ -1,0 +1,27 @@
+package dev.ferry.secrets;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one rule for which placeholder values are secret, whichever way they reach Ferry: a name matching the secret
+ * pattern ({@code FERRY_SECRET_PLACEHOLDER_PATTERN}), with a value long enough to be a secret. A name like
+ * {@code password_min_length} says secret, its value {@code 12} does not: masking it would mangle every number and
+ * address in the output. Values read from a secret store are always secret, whatever their name.
+ */
+public final class SecretPlaceholders {
+
+	public static final String DEFAULT_PATTERN = "(?i).*(password|secret|token|key).*";
+
+	static final int MIN_LENGTH = 4;
+
+	private final Pattern names;
+
+	public SecretPlaceholders(String pattern) {
+		this.names = Pattern.compile((pattern != null && !pattern.isBlank()) ? pattern : DEFAULT_PATTERN);
+	}
+
+	public boolean isSecret(String name, String value) {
+		return value != null && value.length() >= MIN_LENGTH && this.names.matcher(name).matches();
+	}
+
+}
