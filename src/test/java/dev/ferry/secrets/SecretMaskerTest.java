@@ -37,6 +37,24 @@ class SecretMaskerTest {
 	}
 
 	@Test
+	void masksASecretInEachFormItCanBePrintedIn() {
+		this.masker.register("say \"hi\" it's\\me\nsecond-line");
+
+		assertThat(this.masker.mask("json: say \\\"hi\\\" it's\\\\me\\nsecond-line")).isEqualTo("json: ****");
+		assertThat(this.masker.mask("sql: 'say \"hi\" it''s\\me\nsecond-line'")).isEqualTo("sql: '****'");
+		assertThat(this.masker.mask("logged a line at a time: say \"hi\" it's\\me")).isEqualTo("logged a line at a time: ****");
+		assertThat(this.masker.mask("and: second-line")).isEqualTo("and: ****");
+	}
+
+	@Test
+	void masksThePieceOfASecretThatPostgresqlNamesWhereAQuoteInItBrokeTheStatement() {
+		this.masker.register("abc'defghij");
+
+		assertThat(this.masker.mask("ERROR: syntax error at or near \"defghij\"")).isEqualTo("ERROR: syntax error at or near \"****\"");
+		assertThat(this.masker.mask("ERROR: syntax error at or near \"SELECT\"")).isEqualTo("ERROR: syntax error at or near \"SELECT\"");
+	}
+
+	@Test
 	void ignoresEmptyAndMissingValues() {
 		this.masker.register("");
 		this.masker.register(null);
