@@ -289,7 +289,7 @@ check_names() {
   jq -e 'all(.[]; . != null and . != "")' "$WORK/github-variables.json" >/dev/null || fail "5) an empty GitHub variable"
   local name
   for name in $read_by_workflows; do
-    grep -q "^| \`$name\` |" "$REPO_ROOT/README.md" || fail "5) README.md's table lacks \`$name\`"
+    grep -Eq "^ *\| \`$name\` \|" "$REPO_ROOT/README.md" || fail "5) README.md's table lacks \`$name\`"
   done
   pass "5) every variable the workflows read ($(echo $read_by_workflows | tr ' ' ,)) is in github_variables and README's table"
 

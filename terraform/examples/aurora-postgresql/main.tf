@@ -319,6 +319,11 @@ resource "terraform_data" "migration" {
 # The role GitHub Actions assumes (deploy.yml, migrate.yml): push the image, register a revision with it, run it
 ################################################################################
 
+locals {
+  # arn:<partition>:ecs:<region>:<account>:task-definition/<family>:* (every revision of Ferry's family)
+  family_revisions_arn = "${join(":", slice(split(":", module.ferry.task_definition_arn), 0, 5))}:task-definition/${module.ferry.task_definition_family}:*"
+}
+
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.github_repository != null && var.github_oidc_provider_arn == null ? 1 : 0
 
@@ -381,18 +386,31 @@ data "aws_iam_policy_document" "deploy" {
     resources = [module.ferry.ecr_repository_arn]
   }
 
-  # ecs/register-revision: read the current revision, register the next one (these take no resource).
+  # ecs/register-revision: read the current revision, register the next one (these take no resource) with the
+  # family's tags.
   statement {
     sid       = "TaskDefinitionRevisions"
     actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
     resources = ["*"]
   }
 
+  statement {
+    sid       = "TagNewRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = [local.family_revisions_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+
   # ecs/run-migration: run the family's revisions in this cluster, follow and stop the task, read its log.
   statement {
     sid       = "RunTask"
     actions   = ["ecs:RunTask"]
-    resources = ["${join(":", slice(split(":", module.ferry.task_definition_arn), 0, 5))}:task-definition/${module.ferry.task_definition_family}:*"]
+    resources = [local.family_revisions_arn]
 
     condition {
       test     = "ArnEquals"
