@@ -25,7 +25,7 @@
 # usage: .ci/e2e/run.sh [--keep]        --keep leaves the work directory (state, logs, reports) and names it
 # environment: FERRY_TF_PLUGIN_DIR (/opt/tf-plugins), FERRY_CI_CACHE (see .ci/image/podman-env.sh)
 # exit codes: 0 all checks passed, 1 a check failed (the reason on stderr), 2 bad usage,
-#             3 a tool is missing (terraform and its provider copy, moto_server, aws, python3 with boto3 and yaml,
+#             3 a tool is missing (terraform and its provider copy, moto_server, aws, python3 with boto3 and yaml, a JDK 25,
 #               psql, openssl, jq): a failure, never a skip
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,6 +48,11 @@ usage() {
 
 require_tools() {
   local missing=() tool
+  # What Debian packages, installed here as .ci/image's scripts install podman; the rest must be on the machine.
+  if ! command -v psql >/dev/null || ! command -v openssl >/dev/null || ! command -v jq >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-client openssl jq >/dev/null 2>&1 || true; fi
+  fi
+  [[ -x "$FERRY_JDK_HOME/bin/jdeps" ]] || missing+=("a JDK 25 with jdeps at $FERRY_JDK_HOME (FERRY_JDK_HOME)")
   for tool in terraform moto_server aws python3 psql openssl jq; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
