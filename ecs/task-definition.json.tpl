@@ -28,13 +28,13 @@
       "environment": [
         { "name": "FERRY_ENVIRONMENT", "value": "${FERRY_ENVIRONMENT}" },
         { "name": "FERRY_DB_SECRET_ID", "value": "${FERRY_DB_SECRET_ID}" },
+        { "name": "FERRY_DB_HOST", "value": "${FERRY_DB_HOST}" },
+        { "name": "FERRY_DB_PORT", "value": "${FERRY_DB_PORT}" },
+        { "name": "FERRY_DB_NAME", "value": "${FERRY_DB_NAME}" },
         { "name": "FERRY_PLACEHOLDER_SECRETS", "value": "${FERRY_PLACEHOLDER_SECRETS}" },
         { "name": "FERRY_SNAPSHOT_CLUSTER_ID", "value": "${FERRY_SNAPSHOT_CLUSTER_ID}" },
         { "name": "FERRY_LOG_FORMAT", "value": "json" },
         { "name": "AWS_REGION", "value": "${FERRY_AWS_REGION}" }
-      ],
-      "secrets": [
-        { "name": "FERRY_PLACEHOLDER_api_db_password", "valueFrom": "${FERRY_API_DB_PASSWORD_SECRET_ARN}" }
       ],
       "logConfiguration": {
         "logDriver": "awslogs",

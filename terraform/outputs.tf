@@ -23,6 +23,11 @@ output "ecr_repository_url" {
   value       = try(aws_ecr_repository.this[0].repository_url, null)
 }
 
+output "ecr_repository_name" {
+  description = "Name of the created ECR repository (null when create_ecr_repository is false)"
+  value       = try(aws_ecr_repository.this[0].name, null)
+}
+
 output "ecr_repository_arn" {
   description = "ARN of the created ECR repository (null when create_ecr_repository is false)"
   value       = try(aws_ecr_repository.this[0].arn, null)

@@ -11,7 +11,8 @@
 #
 # usage: .ci/image/build-base-images.sh [--force]     --force rebuilds even when cached
 # prints: BUILD_IMAGE=... and RUNTIME_IMAGE=... lines (for --build-arg) on stdout
-# environment: FERRY_JDK_HOME (JDK to use), FERRY_JLINK_MODULES (comma-separated), FERRY_DEBIAN_SUITE (bookworm),
+# environment: FERRY_JDK_HOME (JDK to use), FERRY_JLINK_MODULES (comma-separated; default: the modules listed in
+#   .ci/image/jlink-modules.txt, jdeps' findings plus what is loaded by name), FERRY_DEBIAN_SUITE (bookworm),
 #   FERRY_DEBIAN_MIRROR (http://deb.debian.org/debian), FERRY_CI_CACHE (~/.cache/ferry-ci),
 #   FERRY_BASE_JDK_IMAGE, FERRY_BASE_JRE_IMAGE (image names)
 # exit codes: 0 images ready, 1 failure (message on stderr), 2 bad usage
@@ -21,9 +22,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/podman-env.sh"
 FERRY_JDK_HOME="${FERRY_JDK_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 FERRY_DEBIAN_SUITE="${FERRY_DEBIAN_SUITE:-bookworm}"
 FERRY_DEBIAN_MIRROR="${FERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-# What Ferry needs (jdeps over the extracted jar: java.desktop for java.beans, java.sql, java.naming,
-# java.security.jgss for pgjdbc's GSS, jdk.unsupported...) plus what the AWS SDK and diagnostics may use.
-FERRY_JLINK_MODULES="${FERRY_JLINK_MODULES:-java.base,java.compiler,java.desktop,java.instrument,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.sql.rowset,jdk.charsets,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs}"
+# What Ferry needs: jdeps over the jar and its dependencies, plus the modules loaded by name (jlink-modules.txt).
+FERRY_JLINK_MODULES="${FERRY_JLINK_MODULES:-$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$(dirname "${BASH_SOURCE[0]}")/jlink-modules.txt" | paste -sd, -)}"
 JAVA_DIR=/opt/java/openjdk
 IMAGE_PATH="$JAVA_DIR/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

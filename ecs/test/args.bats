@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154,SC2054,SC1091,SC2030,SC2031,SC2016 # bats sets stderr/lines; comma lists are ids; sourced at run time
-# Command-line and environment handling (no AWS call is made: parse_args only, or an early exit 2).
+# Command-line and environment handling (no AWS call is made: parse_args only, or an early exit 64).
 
 setup() {
   load test_helper
@@ -26,7 +26,7 @@ parsed() (
     FERRY_ECS_SECURITY_GROUPS FERRY_ECS_CONTAINER FERRY_ECS_ASSIGN_PUBLIC_IP FERRY_ECS_TIMEOUT FERRY_ECS_POLL; do
     [[ $output == *"$word"* ]] || { echo "missing $word"; return 1; }
   done
-  for code in 0 1-8 2 20 21 22 23 24; do
+  for code in 0 1-10 20 21 22 23 24 64 69; do
     grep -Eq "^  $code " <<<"$output" || { echo "exit code $code not listed"; return 1; }
   done
 }
@@ -74,7 +74,7 @@ parsed() (
   [ "${lines[10]}" = http://127.0.0.1:3 ]
 }
 
-@test "bad usage exits 2 with a one-line reason" {
+@test "bad usage exits 64 (EX_USAGE, none of Ferry's codes) with a one-line reason" {
   local -a cases=(
     "--task-definition ferry --subnets s --security-groups g"
     "--cluster c --subnets s --security-groups g"
@@ -96,7 +96,21 @@ parsed() (
   for c in "${cases[@]}"; do
     # shellcheck disable=SC2086 # word splitting wanted
     run "$RUN_MIGRATION" $c
-    [ "$status" -eq 2 ] || { echo "expected 2 for: $c, got $status: $output"; return 1; }
+    [ "$status" -eq 64 ] || { echo "expected 64 for: $c, got $status: $output"; return 1; }
     [[ ${lines[0]} == "run-migration: "* && ${#lines[@]} -eq 1 ]] || { echo "not one reason line for: $c: $output"; return 1; }
   done
+}
+
+@test "usage errors are never one of Ferry's codes (0-10) nor 20-24" {
+  run "$RUN_MIGRATION" --bogus
+  ((status > 24)) || { echo "usage error exit $status collides with Ferry's or run-migration's task codes"; return 1; }
+}
+
+@test "a missing aws CLI is exit 69, not a Ferry code" {
+  mkdir -p "$BATS_TEST_TMPDIR/bin"
+  local tool
+  for tool in python3 tr; do ln -s "$(command -v "$tool")" "$BATS_TEST_TMPDIR/bin/$tool"; done
+  PATH="$BATS_TEST_TMPDIR/bin" run "$(command -v bash)" "$RUN_MIGRATION" "${REQ[@]}"
+  [ "$status" -eq 69 ]
+  [[ $output == *"the AWS CLI (aws) is not on PATH"* ]]
 }

@@ -14,8 +14,8 @@ setup_file() {
     FERRY_IMAGE=123456789012.dkr.ecr.eu-west-1.amazonaws.com/ferry:test \
     FERRY_TASK_ROLE_ARN=arn:aws:iam::123456789012:role/ferry-test-task \
     FERRY_EXECUTION_ROLE_ARN=arn:aws:iam::123456789012:role/ferry-test-execution \
-    FERRY_ENVIRONMENT=test FERRY_DB_SECRET_ID=ferry/test/admin \
-    FERRY_API_DB_PASSWORD_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/test/api-db-AbCdEf:password:: \
+    FERRY_ENVIRONMENT=test FERRY_DB_SECRET_ID=ferry/test/admin FERRY_DB_HOST=db.example FERRY_DB_NAME=app \
+    FERRY_PLACEHOLDER_SECRETS=api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/test/api-db-AbCdEf \
     "$RENDER" >"$BATS_FILE_TMPDIR/td.json"
   aws --endpoint-url "$e" ecs register-task-definition --cli-input-json "file://$BATS_FILE_TMPDIR/td.json" >/dev/null
   SG=$(aws --endpoint-url "$e" ec2 describe-security-groups --query 'SecurityGroups[0].GroupId' --output text)

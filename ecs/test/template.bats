@@ -9,9 +9,10 @@ setup() {
   export FERRY_EXECUTION_ROLE_ARN=arn:aws:iam::123456789012:role/ferry-dev-execution
   export FERRY_AWS_REGION=eu-west-1 FERRY_ENVIRONMENT=dev
   export FERRY_DB_SECRET_ID='arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1a2b3c-AbCdEf'
-  export FERRY_API_DB_PASSWORD_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq:password::'
+  export FERRY_DB_HOST=ferry-dev.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com FERRY_DB_NAME=app
+  export FERRY_PLACEHOLDER_SECRETS='api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq'
   unset FERRY_FAMILY FERRY_TASK_CPU FERRY_TASK_MEMORY FERRY_CPU_ARCHITECTURE FERRY_CONTAINER_USER FERRY_LOG_GROUP \
-    FERRY_PLACEHOLDER_SECRETS FERRY_SNAPSHOT_CLUSTER_ID
+    FERRY_SNAPSHOT_CLUSTER_ID FERRY_DB_PORT
 }
 
 # q EXPRESSION: evaluate a python expression on the rendered JSON (as d, the first container as c)
@@ -38,15 +39,18 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   [ "$(q 'sorted(c["logConfiguration"]["options"].items())')" = "[('awslogs-group', '/ecs/ferry-dev'), ('awslogs-region', 'eu-west-1'), ('awslogs-stream-prefix', 'ferry')]" ]
 }
 
-@test "Ferry's settings as environment, the password placeholder as a secret by ARN" {
-  FERRY_PLACEHOLDER_SECRETS='api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq' \
-    FERRY_SNAPSHOT_CLUSTER_ID=dev-aurora "$RENDER" >"$BATS_TEST_TMPDIR/td.json"
-  [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_ENVIRONMENT"]')" = dev ]
-  [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_DB_SECRET_ID"]')" = "$FERRY_DB_SECRET_ID" ]
-  [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_PLACEHOLDER_SECRETS"]')" = 'api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq' ]
-  [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_SNAPSHOT_CLUSTER_ID"]')" = dev-aurora ]
-  [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_LOG_FORMAT"]')" = json ]
-  [ "$(q 'c["secrets"]')" = "[{'name': 'FERRY_PLACEHOLDER_api_db_password', 'valueFrom': '$FERRY_API_DB_PASSWORD_SECRET_ARN'}]" ]
+@test "Ferry's settings as environment: where the database is, its secrets, the snapshot target" {
+  FERRY_SNAPSHOT_CLUSTER_ID=dev-aurora "$RENDER" >"$BATS_TEST_TMPDIR/td.json"
+  setting() { q '{e["name"]: e["value"] for e in c["environment"]}["'"$1"'"]'; }
+  [ "$(setting FERRY_ENVIRONMENT)" = dev ]
+  [ "$(setting FERRY_DB_SECRET_ID)" = "$FERRY_DB_SECRET_ID" ]
+  [ "$(setting FERRY_DB_HOST)" = "$FERRY_DB_HOST" ]
+  [ "$(setting FERRY_DB_PORT)" = 5432 ]
+  [ "$(setting FERRY_DB_NAME)" = app ]
+  [ "$(setting FERRY_PLACEHOLDER_SECRETS)" = "$FERRY_PLACEHOLDER_SECRETS" ]
+  [ "$(setting FERRY_SNAPSHOT_CLUSTER_ID)" = dev-aurora ]
+  [ "$(setting FERRY_LOG_FORMAT)" = json ]
+  [ "$(q 'c.get("secrets", [])')" = "[]" ]
 }
 
 @test "cpu, memory, family, user can be changed; values are JSON-escaped" {
@@ -56,11 +60,11 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   [ "$(q '{e["name"]: e["value"] for e in c["environment"]}["FERRY_ENVIRONMENT"]')" = 'we"ird\name' ]
 }
 
-@test "a missing required value is exit 2 naming it" {
-  unset FERRY_IMAGE
+@test "a missing required value is exit 64 naming it" {
+  unset FERRY_IMAGE FERRY_DB_HOST
   run "$RENDER"
-  [ "$status" -eq 2 ]
-  [[ $output == *"required variable(s) not set: FERRY_IMAGE"* ]]
+  [ "$status" -eq 64 ]
+  [[ $output == *"required variable(s) not set: FERRY_DB_HOST FERRY_IMAGE"* ]]
   FERRY_IMAGE=x FERRY_TASK_CPU=lots run "$RENDER"
   [ "$status" -ne 0 ]
 }
@@ -68,7 +72,7 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
 @test "plain envsubst with the variable list (README) renders the same" {
   command -v envsubst >/dev/null || skip "envsubst (gettext-base) not installed"
   export FERRY_FAMILY=ferry FERRY_TASK_CPU=256 FERRY_TASK_MEMORY=512 FERRY_CPU_ARCHITECTURE=X86_64 \
-    FERRY_CONTAINER_USER=10001:10001 FERRY_LOG_GROUP=/ecs/ferry FERRY_PLACEHOLDER_SECRETS='' FERRY_SNAPSHOT_CLUSTER_ID=''
+    FERRY_CONTAINER_USER=10001:10001 FERRY_LOG_GROUP=/ecs/ferry FERRY_DB_PORT=5432 FERRY_SNAPSHOT_CLUSTER_ID=''
   local vars
   vars=$(grep -o '\${FERRY_[A-Z_]*}' "$ECS_DIR/task-definition.json.tpl" | sort -u | tr -d '{}' | tr '\n' ' ')
   envsubst "$vars" <"$ECS_DIR/task-definition.json.tpl" | python3 -m json.tool --sort-keys >"$BATS_TEST_TMPDIR/a.json"

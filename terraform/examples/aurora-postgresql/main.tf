@@ -257,6 +257,7 @@ module "ferry" {
   db_host               = aws_rds_cluster.this.endpoint
   db_name               = var.database_name
   environment_variables = var.ferry_environment_variables
+  secrets               = var.ferry_secrets
 
   vpc_id                       = local.vpc_id
   db_security_group_id         = aws_security_group.db.id
@@ -312,4 +313,141 @@ resource "terraform_data" "migration" {
     aws_vpc_endpoint.s3,
     aws_route_table_association.private,
   ]
+}
+
+################################################################################
+# The role GitHub Actions assumes (deploy.yml, migrate.yml): push the image, register a revision with it, run it
+################################################################################
+
+locals {
+  # arn:<partition>:ecs:<region>:<account>:task-definition/<family>:* (every revision of Ferry's family)
+  family_revisions_arn = "${join(":", slice(split(":", module.ferry.task_definition_arn), 0, 5))}:task-definition/${module.ferry.task_definition_family}:*"
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.github_repository != null && var.github_oidc_provider_arn == null ? 1 : 0
+
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+data "aws_iam_policy_document" "deploy_assume" {
+  count = var.github_repository != null ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [coalesce(var.github_oidc_provider_arn, try(aws_iam_openid_connect_provider.github[0].arn, null))]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # The migrate job runs in the GitHub environment of this name; the image job runs on main.
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values = [
+        "repo:${var.github_repository}:environment:${var.environment}",
+        "repo:${var.github_repository}:ref:refs/heads/main",
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  count = var.github_repository != null ? 1 : 0
+
+  name_prefix        = "${local.name}-deploy-"
+  description        = "Assumed by ${var.github_repository}'s workflows: push Ferry's image, register a revision with it, run it"
+  assume_role_policy = data.aws_iam_policy_document.deploy_assume[0].json
+}
+
+data "aws_iam_policy_document" "deploy" {
+  count = var.github_repository != null ? 1 : 0
+
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "EcrPush"
+    actions = [
+      "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+      "ecr:PutImage", "ecr:UploadLayerPart",
+    ]
+    resources = [module.ferry.ecr_repository_arn]
+  }
+
+  # ecs/register-revision: read the current revision, register the next one (these take no resource) with the
+  # family's tags.
+  statement {
+    sid       = "TaskDefinitionRevisions"
+    actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "TagNewRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = [local.family_revisions_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+
+  # ecs/run-migration: run the family's revisions in this cluster, follow and stop the task, read its log.
+  statement {
+    sid       = "RunTask"
+    actions   = ["ecs:RunTask"]
+    resources = [local.family_revisions_arn]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "FollowTask"
+    actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "ReadTaskLog"
+    actions   = ["logs:GetLogEvents"]
+    resources = ["${module.ferry.log_group_arn}:*"]
+  }
+
+  statement {
+    sid       = "PassTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = [module.ferry.task_role_arn, module.ferry.execution_role_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  count = var.github_repository != null ? 1 : 0
+
+  name   = "ferry-deploy"
+  role   = aws_iam_role.deploy[0].id
+  policy = data.aws_iam_policy_document.deploy[0].json
 }

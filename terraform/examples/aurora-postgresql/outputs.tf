@@ -19,8 +19,41 @@ output "ecs_cluster_name" {
 }
 
 output "task_definition_arn" {
-  description = "ARN of Ferry's task definition"
+  description = "ARN of Ferry's task definition (the revision Terraform registered)"
   value       = module.ferry.task_definition_arn
+}
+
+output "task_definition_family" {
+  description = "Family of Ferry's task definition: the pipeline registers its new revisions in it (GitHub variable TASK_DEFINITION)"
+  value       = module.ferry.task_definition_family
+}
+
+output "region" {
+  description = "AWS region of the environment"
+  value       = var.region
+}
+
+output "ecr_repository_name" {
+  description = "Name of the ECR repository to push Ferry's image to"
+  value       = module.ferry.ecr_repository_name
+}
+
+output "deploy_role_arn" {
+  description = "ARN of the role GitHub Actions assumes through OIDC (null without github_repository)"
+  value       = try(aws_iam_role.deploy[0].arn, null)
+}
+
+output "github_variables" {
+  description = "The GitHub Actions variables of this environment, name => value, as deploy.yml and migrate.yml read them (README: GitHub variables and Terraform outputs)"
+  value = {
+    AWS_DEPLOY_ROLE_ARN = try(aws_iam_role.deploy[0].arn, null)
+    AWS_REGION          = var.region
+    ECR_REPOSITORY      = module.ferry.ecr_repository_name
+    ECS_CLUSTER         = aws_ecs_cluster.this.name
+    TASK_DEFINITION     = module.ferry.task_definition_family
+    SUBNETS             = join(",", local.subnet_ids)
+    SECURITY_GROUPS     = module.ferry.security_group_id
+  }
 }
 
 output "security_group_id" {

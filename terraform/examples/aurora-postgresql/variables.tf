@@ -154,6 +154,12 @@ variable "ferry_environment_variables" {
   default     = {}
 }
 
+variable "ferry_secrets" {
+  description = "Extra environment variables of the Ferry container that ECS injects from Secrets Manager: NAME => secret ARN, optionally with `:json-key::` (e.g. FERRY_PLACEHOLDER_smtp_password)"
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the task's CloudWatch log group, in days"
   type        = number
@@ -164,4 +170,25 @@ variable "ecr_force_delete" {
   description = "Whether destroy deletes the ECR repository even when it holds images"
   type        = bool
   default     = false
+}
+
+################################################################################
+# GitHub Actions (deploy.yml and migrate.yml)
+################################################################################
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose workflows deploy this environment: creates the role they assume through OIDC (output deploy_role_arn, GitHub variable AWS_DEPLOY_ROLE_ARN). Null: no role"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_repository == null || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name."
+  }
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's existing token.actions.githubusercontent.com OIDC provider (an account has one). Null creates it; used only with github_repository"
+  type        = string
+  default     = null
 }

@@ -35,7 +35,9 @@ public final class DatabaseReadiness {
 			catch (SQLException ex) {
 				String state = (ex.getSQLState() != null) ? ex.getSQLState() : "";
 				String reason = masker.mask(ex.getMessage());
-				if (state.startsWith("28") || state.equals("3D000")) {
+				// 08004: the server rejected the connection; pgjdbc says so when sslmode requires TLS and the
+				// server does not offer it ("The server does not support SSL"). Waiting will not change that.
+				if (state.startsWith("28") || state.equals("3D000") || state.equals("08004")) {
 					throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
 							"database refused the connection (SQLSTATE " + state + "): " + reason);
 				}

@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * TLS to the database for real: a PostgreSQL with {@code ssl=on} and a certificate from a throwaway CA. With the
  * right CA bundle verify-full connects and the migration session is encrypted; with a wrong one Ferry refuses to
- * connect (exit 4). Against AWS (an admin secret in use) verify-full is the default.
+ * connect (exit 4), and so it does at once when TLS is required and the server offers none. Against AWS (an admin
+ * secret in use) verify-full is the default.
  */
 class TlsTest {
 
@@ -74,6 +75,28 @@ class TlsTest {
 
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(4);
 		assertThat(run.output()).contains("TLS to the database failed").doesNotContain("retrying");
+	}
+
+	@Test
+	void aServerWithoutTlsIsExit4AtOnceWhenTheSslModeRequiresTls() throws Exception {
+		try (EmbeddedPostgres plain = EmbeddedPostgres.builder().setPort(LoopbackPorts.unused()).start()) {
+			for (String mode : new String[] { "require", "verify-ca", "verify-full" }) {
+				long started = System.nanoTime();
+				FerryRun run = FerryProcess.bare()
+					.locations(this.folder)
+					.env("FERRY_DB_URL", "jdbc:postgresql://localhost:" + plain.getPort() + "/postgres")
+					.env("FERRY_DB_USERNAME", "postgres")
+					.env("FERRY_DB_SSL_MODE", mode)
+					.env("FERRY_DB_SSL_ROOT_CERT", tls.ca().toString())
+					.env("FERRY_CONNECT_TIMEOUT", "60s")
+					.run("info");
+				long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+
+				assertThat(run.exitCode()).as(mode + ": " + run).isEqualTo(4);
+				assertThat(run.output()).as(mode).contains("does not support SSL").doesNotContain("retrying");
+				assertThat(seconds).as(mode + ": not retried for the 60 s connect window").isLessThan(30);
+			}
+		}
 	}
 
 	@Test
