@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
@@ -26,10 +27,13 @@ class LockTimeoutRetries {
 
 	private final SecretMasker masker;
 
-	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker) {
+	private final GracefulStop stop;
+
+	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.masker = masker;
+		this.stop = stop;
 	}
 
 	void migrate() {
@@ -41,7 +45,7 @@ class LockTimeoutRetries {
 				return;
 			}
 			catch (FlywayException ex) {
-				if (!FlywayFailures.isLockTimeout(ex)) {
+				if (!FlywayFailures.isLockTimeout(ex) || this.stop.requested()) {
 					throw ex;
 				}
 				if (attempt >= tries) {
