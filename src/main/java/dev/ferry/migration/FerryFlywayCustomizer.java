@@ -53,6 +53,7 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 		values.putAll(this.placeholders.values());
 		configuration.placeholders(values);
 		configuration.initSql(sessionSettings(configuration.getInitSql()));
+		configuration.initSql(configuration.getInitSql() + ";\n" + ClientLossSettings.sql(this.properties, configuration));
 		configuration.cleanDisabled(!this.properties.allowClean() || this.properties.isProduction());
 	}
 
