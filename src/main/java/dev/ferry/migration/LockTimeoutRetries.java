@@ -29,11 +29,15 @@ class LockTimeoutRetries {
 
 	private final GracefulStop stop;
 
-	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop) {
+	private final InvalidIndexCleanup indexes;
+
+	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop,
+			InvalidIndexCleanup indexes) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.masker = masker;
 		this.stop = stop;
+		this.indexes = indexes;
 	}
 
 	void migrate() {
@@ -45,6 +49,10 @@ class LockTimeoutRetries {
 				return;
 			}
 			catch (FlywayException ex) {
+				boolean cutShort = FlywayFailures.isLockTimeout(ex) || this.stop.requested();
+				if (cutShort && this.indexes.failedOutsideTransaction()) {
+					removeFailedRow();
+				}
 				if (!FlywayFailures.isLockTimeout(ex) || this.stop.requested()) {
 					throw ex;
 				}
@@ -60,6 +68,24 @@ class LockTimeoutRetries {
 				sleep(delay);
 				delay = delay.multipliedBy(2);
 			}
+		}
+	}
+
+	/**
+	 * A migration outside a transaction that was cut short by a lock timeout or a stop left a failed history row,
+	 * which would make every later run fail validation. Nothing is wrong with the script: remove the row the way
+	 * Flyway's own repair does, so that the retry or the next run applies it again (its invalid index is dropped by
+	 * {@link InvalidIndexCleanup}).
+	 */
+	private void removeFailedRow() {
+		try {
+			this.flyway.repair();
+			logger.warn("Removed the failed history row of the migration that ran outside a transaction (Flyway's"
+					+ " repair), so that it is applied again");
+		}
+		catch (FlywayException ex) {
+			logger.warn("Could not remove the failed history row (" + this.masker.mask(FlywayFailures.firstLine(
+					ex.getMessage())) + "); run the repair command before the next migrate");
 		}
 	}
 

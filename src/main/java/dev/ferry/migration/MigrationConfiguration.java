@@ -39,6 +39,11 @@ class MigrationConfiguration {
 	}
 
 	@Bean
+	InvalidIndexCleanup invalidIndexCleanup() {
+		return new InvalidIndexCleanup();
+	}
+
+	@Bean
 	MigrationProgress migrationProgress(SecretMasker masker) {
 		return new MigrationProgress(masker);
 	}

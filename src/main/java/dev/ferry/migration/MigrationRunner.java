@@ -58,14 +58,14 @@ class MigrationRunner implements ApplicationRunner {
 
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, GracefulStop stop,
-			MigrationCanceller canceller) {
+			MigrationCanceller canceller, InvalidIndexCleanup indexes) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
 		this.progress = progress;
 		this.masker = masker;
 		this.snapshots = snapshots;
-		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop);
+		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop, indexes);
 		this.reporter = new RunReporter(flyway, properties, progress, masker);
 		this.stop = stop;
 		this.canceller = canceller;
