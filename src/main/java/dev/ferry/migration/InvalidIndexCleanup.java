@@ -10,7 +10,6 @@ import java.util.List;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 
@@ -27,7 +26,7 @@ import org.flywaydb.core.api.callback.Event;
  * A migration runs outside a transaction exactly when its connection is in auto-commit as it starts. Indexes that
  * another session is building right now are invalid too, and left alone.
  */
-class InvalidIndexCleanup implements Callback {
+class InvalidIndexCleanup extends EachMigrationCallback {
 
 	private static final Log logger = LogFactory.getLog(InvalidIndexCleanup.class);
 
@@ -42,17 +41,10 @@ class InvalidIndexCleanup implements Callback {
 	private boolean failedOutsideTransaction;
 
 	@Override
-	public boolean supports(Event event, Context context) {
-		return event == Event.BEFORE_EACH_MIGRATE || event == Event.AFTER_EACH_MIGRATE_ERROR;
-	}
-
-	@Override
-	public boolean canHandleInTransaction(Event event, Context context) {
-		return true;
-	}
-
-	@Override
 	public void handle(Event event, Context context) {
+		if (event == Event.AFTER_EACH_MIGRATE) {
+			return;
+		}
 		Connection connection = context.getConnection();
 		String script = context.getMigrationInfo().getScript();
 		if (event == Event.AFTER_EACH_MIGRATE_ERROR) {

@@ -10,7 +10,6 @@ import dev.ferry.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 import org.postgresql.PGConnection;
@@ -22,7 +21,7 @@ import org.postgresql.PGConnection;
  * migration applied without its row. A transactional migration cancelled there rolls back whole; a
  * non-transactional one is handled by {@link FailedMigrationCleanup}.
  */
-class MigrationCanceller implements Callback {
+class MigrationCanceller extends EachMigrationCallback {
 
 	private static final Log logger = LogFactory.getLog(MigrationCanceller.class);
 
@@ -36,17 +35,6 @@ class MigrationCanceller implements Callback {
 
 	MigrationCanceller(GracefulStop stop) {
 		this.stop = stop;
-	}
-
-	@Override
-	public boolean supports(Event event, Context context) {
-		return event == Event.BEFORE_EACH_MIGRATE || event == Event.AFTER_EACH_MIGRATE
-				|| event == Event.AFTER_EACH_MIGRATE_ERROR;
-	}
-
-	@Override
-	public boolean canHandleInTransaction(Event event, Context context) {
-		return true;
 	}
 
 	@Override

@@ -37,40 +37,21 @@ class SigtermDuringMigrationTest {
 	@Test
 	@Timeout(180)
 	void sigtermDuringAMigrationOfADatabaseWithHistoryCancelsItRollsItBackReportsAndExits11() throws Exception {
-		writeProject();
-		Database database = Database.create("fault_sigterm");
-		try {
-			FerryRun first = scenario.check(ferry(database, "0").env("FLYWAY_TARGET", "1").run());
-			assertThat(first.exitCode()).as(first.toString()).isZero();
-
-			stopMidStatementAndRerun(database);
-		}
-		finally {
-			database.drop();
-		}
+		stopMidStatementAndRerun(withV1Applied("fault_sigterm"));
 	}
 
 	@Test
 	@Timeout(180)
 	void sigtermDuringTheFirstRunOnANewDatabaseKeepsWhatCommittedAndExits11() throws Exception {
 		writeProject();
-		Database database = Database.create("fault_sigterm_new");
-		try {
-			stopMidStatementAndRerun(database);
-		}
-		finally {
-			database.drop();
-		}
+		stopMidStatementAndRerun(Database.create("fault_sigterm_new"));
 	}
 
 	@Test
 	@Timeout(180)
 	void sigtermWhileWaitingForAnotherRunnersFlywayLockExits11AtOnce() throws Exception {
-		writeProject();
-		Database database = Database.create("fault_sigterm_lock");
+		Database database = withV1Applied("fault_sigterm_lock");
 		try {
-			FerryRun first = scenario.check(ferry(database, "0").env("FLYWAY_TARGET", "1").run());
-			assertThat(first.exitCode()).as(first.toString()).isZero();
 			scenario.trials.incrementAndGet();
 			FerryRun stopped;
 			try (Connection otherRunner = database.connect()) {
@@ -90,27 +71,33 @@ class SigtermDuringMigrationTest {
 		}
 	}
 
+	/** Stops Ferry inside V2's pg_sleep, checks what it left, reruns, and drops the database. */
 	private void stopMidStatementAndRerun(Database database) throws Exception {
-		scenario.trials.incrementAndGet();
-		FerryProcess.Started started = ferry(database, "60").start();
-		database.awaitActive("pg_sleep", Duration.ofSeconds(60));
-		FerryRun stopped = sigterm(started);
+		try {
+			scenario.trials.incrementAndGet();
+			FerryProcess.Started started = ferry(database, "60").start();
+			database.awaitActive("pg_sleep", Duration.ofSeconds(60));
+			FerryRun stopped = sigterm(started);
 
-		assertStoppedCleanly(database, stopped);
-		assertThat(stopped.<String>report("$.error.message")).contains("cancelled V2__slow.sql");
-		assertThat(stopped.<String>report("$.error.sqlState")).as("query_canceled").isEqualTo("57014");
-		assertThat(database.history(CatalogDump.HISTORY_TABLE)).as("the history keeps V1, has no row of V2")
-			.containsExactly("1:true");
-		assertThat(database.tableExists("public.slow")).as("V2's table, rolled back").isFalse();
+			assertStoppedCleanly(database, stopped);
+			assertThat(stopped.<String>report("$.error.message")).contains("cancelled V2__slow.sql");
+			assertThat(stopped.<String>report("$.error.sqlState")).as("query_canceled").isEqualTo("57014");
+			assertThat(database.history(CatalogDump.HISTORY_TABLE)).as("the history keeps V1, has no row of V2")
+				.containsExactly("1:true");
+			assertThat(database.tableExists("public.slow")).as("V2's table, rolled back").isFalse();
 
-		long rerunStarted = System.nanoTime();
-		FerryRun rerun = scenario.check(ferry(database, "0").run());
-		assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
-		assertThat(Duration.ofNanos(System.nanoTime() - rerunStarted)).as("the rerun waited on nothing")
-			.isLessThan(Duration.ofSeconds(20));
-		assertThat(database.history(CatalogDump.HISTORY_TABLE)).containsExactly("1:true", "2:true");
-		assertThat(database.historyProblems()).isEmpty();
-		scenario.converged.incrementAndGet();
+			long rerunStarted = System.nanoTime();
+			FerryRun rerun = scenario.check(ferry(database, "0").run());
+			assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+			assertThat(Duration.ofNanos(System.nanoTime() - rerunStarted)).as("the rerun waited on nothing")
+				.isLessThan(Duration.ofSeconds(20));
+			assertThat(database.history(CatalogDump.HISTORY_TABLE)).containsExactly("1:true", "2:true");
+			assertThat(database.historyProblems()).isEmpty();
+			scenario.converged.incrementAndGet();
+		}
+		finally {
+			database.drop();
+		}
 	}
 
 	private static FerryRun sigterm(FerryProcess.Started started) {
@@ -133,6 +120,15 @@ class SigtermDuringMigrationTest {
 		assertThat(stopped.<String>report("$.error.status")).isEqualTo("stopped by SIGTERM");
 		assertThat(database.ferryLeftoversAfter(Duration.ofSeconds(2))).as("Ferry's sessions and locks on the server")
 			.isEmpty();
+	}
+
+	/** A database with history, as in production: V1 applied by a first run, V2 pending. */
+	private Database withV1Applied(String prefix) {
+		writeProject();
+		Database database = Database.create(prefix);
+		FerryRun first = scenario.check(ferry(database, "0").env("FLYWAY_TARGET", "1").run());
+		assertThat(first.exitCode()).as(first.toString()).isZero();
+		return database;
 	}
 
 	private void writeProject() {
