@@ -78,8 +78,9 @@ class MigrationCanceller extends EachMigrationCallback {
 			}
 		}
 		catch (SQLException ex) {
-			logger.warn("Could not cancel the running migration (SQLSTATE " + ex.getSQLState() + "); the server ends it"
-					+ " when Ferry's connection closes");
+			// With PostgreSQL 14+ the server also cancels it once Ferry's connection is gone (ClientLossSettings).
+			logger.warn("Could not cancel the running migration (SQLSTATE " + ex.getSQLState() + "); it ends when"
+					+ " the process has exited and the server notices the closed connection");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
