@@ -16,7 +16,9 @@ public enum ExitStatus {
 	VALIDATION_FAILED(5, "validation failed"),
 	MIGRATION_FAILED(6, "migration failed"),
 	LOCK_TIMEOUT(7, "lock timeout"),
-	SNAPSHOT_FAILED(8, "snapshot failed");
+	SNAPSHOT_FAILED(8, "snapshot failed"),
+	// 9 and 10 are DESIGN.md's (rehearsal, drift).
+	STOPPED(11, "stopped by SIGTERM");
 
 	private final int code;
 

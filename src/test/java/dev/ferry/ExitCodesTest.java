@@ -228,6 +228,20 @@ class ExitCodesTest {
 	}
 
 	@Test
+	void sigtermDuringAMigrationExitsWith11WithTheMigrationRolledBack() throws Exception {
+		Scripts.in(this.folder).write("V1__slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(60);");
+		FerryProcess.Started started = FerryProcess.against(this.database).locations(this.folder).start();
+		this.database.awaitActive("pg_sleep", Duration.ofSeconds(60));
+
+		started.process().destroy();
+		FerryRun run = started.await();
+
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(11);
+		assertThat(run.<String>report("$.error.status")).isEqualTo("stopped by SIGTERM");
+		assertThat(this.database.tableExists("public.slow")).isFalse();
+	}
+
+	@Test
 	void anUnexpectedFailureExitsWith1WithItsStackTrace() {
 		Scripts.in(this.folder).write("V1__one.sql", "CREATE TABLE one (id int);");
 

@@ -35,6 +35,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stepSummary where to append the Markdown summary, GitHub's $GITHUB_STEP_SUMMARY (FERRY_STEP_SUMMARY)
  * @param snapshot the snapshot taken before migrating
  * @param logFormat {@code json} or {@code text}; empty means json inside ECS, text elsewhere (FERRY_LOG_FORMAT)
+ * @param stopTimeout how long a SIGTERM gives the run to cancel its statement, roll back, release Flyway's lock and
+ * report before the process exits anyway (FERRY_STOP_TIMEOUT); below ECS's 30 s stop timeout
+ * @param socketTimeout how long a read from the database may wait for a byte (FERRY_SOCKET_TIMEOUT); unset means
+ * the statement timeout plus a minute when one is set, else none (TCP keepalive then ends a black hole)
+ * @param idleInTransactionTimeout the session's idle_in_transaction_session_timeout, so that the server ends a
+ * session whose client vanished mid-transaction and releases its locks (FERRY_IDLE_IN_TRANSACTION_TIMEOUT)
  */
 @ConfigurationProperties("ferry")
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
@@ -43,7 +49,9 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		Map<String, String> placeholders, List<String> placeholderSecrets, String secretPlaceholderPattern,
 		@DefaultValue("60s") Duration connectTimeout, @DefaultValue("5s") Duration lockTimeout, @DefaultValue("0") Duration statementTimeout,
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
-		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat) {
+		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
+		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
+		@DefaultValue("60s") Duration idleInTransactionTimeout) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();

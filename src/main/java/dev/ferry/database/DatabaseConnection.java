@@ -82,6 +82,7 @@ final class DatabaseConnection {
 		if (!url.contains("connectTimeout=")) {
 			dataSource.setConnectTimeout(10);
 		}
+		NetworkTimeouts.apply(dataSource, url, properties);
 		if (username != null) {
 			dataSource.setUser(username);
 		}

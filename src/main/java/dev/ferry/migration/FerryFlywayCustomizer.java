@@ -50,6 +50,7 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 		this.placeholders.addFlywayValues(configuration.getPlaceholders());
 		configuration.placeholders(this.placeholders.values());
 		configuration.initSql(sessionSettings(configuration.getInitSql()));
+		configuration.initSql(configuration.getInitSql() + ";\n" + ClientLossSettings.sql(this.properties, configuration));
 		configuration.cleanDisabled(!this.properties.allowClean() || this.properties.isProduction());
 	}
 

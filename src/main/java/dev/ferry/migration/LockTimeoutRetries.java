@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
@@ -26,10 +27,17 @@ class LockTimeoutRetries {
 
 	private final SecretMasker masker;
 
-	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker) {
+	private final GracefulStop stop;
+
+	private final InvalidIndexCleanup indexes;
+
+	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop,
+			InvalidIndexCleanup indexes) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.masker = masker;
+		this.stop = stop;
+		this.indexes = indexes;
 	}
 
 	void migrate() {
@@ -41,7 +49,11 @@ class LockTimeoutRetries {
 				return;
 			}
 			catch (FlywayException ex) {
-				if (!FlywayFailures.isLockTimeout(ex)) {
+				boolean cutShort = FlywayFailures.isLockTimeout(ex) || this.stop.requested();
+				if (cutShort && this.indexes.failedOutsideTransaction()) {
+					removeFailedRow();
+				}
+				if (!FlywayFailures.isLockTimeout(ex) || this.stop.requested()) {
 					throw ex;
 				}
 				if (attempt >= tries) {
@@ -56,6 +68,24 @@ class LockTimeoutRetries {
 				sleep(delay);
 				delay = delay.multipliedBy(2);
 			}
+		}
+	}
+
+	/**
+	 * A migration outside a transaction that was cut short by a lock timeout or a stop left a failed history row,
+	 * which would make every later run fail validation. Nothing is wrong with the script: remove the row the way
+	 * Flyway's own repair does, so that the retry or the next run applies it again (its invalid index is dropped by
+	 * {@link InvalidIndexCleanup}).
+	 */
+	private void removeFailedRow() {
+		try {
+			this.flyway.repair();
+			logger.warn("Removed the failed history row of the migration that ran outside a transaction (Flyway's"
+					+ " repair), so that it is applied again");
+		}
+		catch (FlywayException ex) {
+			logger.warn("Could not remove the failed history row (" + this.masker.mask(FlywayFailures.firstLine(
+					ex.getMessage())) + "); run the repair command before the next migrate");
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.ferry.migration;
 
+import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.secrets.SecretMasker;
@@ -25,6 +26,21 @@ class MigrationConfiguration {
 	@Bean
 	FerryFlywayCustomizer ferryFlywayCustomizer(FerryProperties properties, Placeholders placeholders) {
 		return new FerryFlywayCustomizer(properties, placeholders);
+	}
+
+	@Bean
+	GracefulStop gracefulStop() {
+		return GracefulStop.jvm();
+	}
+
+	@Bean
+	MigrationCanceller migrationCanceller(GracefulStop stop) {
+		return new MigrationCanceller(stop);
+	}
+
+	@Bean
+	InvalidIndexCleanup invalidIndexCleanup() {
+		return new InvalidIndexCleanup();
 	}
 
 	@Bean

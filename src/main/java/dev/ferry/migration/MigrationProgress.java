@@ -9,7 +9,6 @@ import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 
@@ -17,7 +16,7 @@ import org.flywaydb.core.api.callback.Event;
  * What this run has done so far, for the report: the snapshot it took, each migration as it finishes (logged in one
  * line) and the one that failed. Flyway calls it on the migrating thread, one migration at a time.
  */
-class MigrationProgress implements Callback {
+class MigrationProgress extends EachMigrationCallback {
 
 	private static final Log logger = LogFactory.getLog(MigrationProgress.class);
 
@@ -35,17 +34,6 @@ class MigrationProgress implements Callback {
 
 	MigrationProgress(SecretMasker masker) {
 		this.masker = masker;
-	}
-
-	@Override
-	public boolean supports(Event event, Context context) {
-		return event == Event.BEFORE_EACH_MIGRATE || event == Event.AFTER_EACH_MIGRATE
-				|| event == Event.AFTER_EACH_MIGRATE_ERROR;
-	}
-
-	@Override
-	public boolean canHandleInTransaction(Event event, Context context) {
-		return true;
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
@@ -54,20 +55,45 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final RunReporter reporter;
 
+	private final GracefulStop stop;
+
+	private final MigrationCanceller canceller;
+
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
-			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter) {
+			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
+			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
 		this.progress = progress;
 		this.masker = masker;
 		this.snapshots = snapshots;
-		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker);
+		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop, indexes);
 		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter);
+		this.stop = stop;
+		this.canceller = canceller;
 	}
 
+	/** The run, stoppable by SIGTERM from start to report: the stop ends the process with the reported code. */
 	@Override
 	public void run(ApplicationArguments args) {
+		this.stop.arm(this.properties.stopTimeout(),
+				() -> this.canceller.cancelUntilStopped(this.flyway.getConfiguration().getDataSource()));
+		int exitCode = ExitStatus.UNEXPECTED.code();
+		try {
+			runCommand(args);
+			exitCode = ExitStatus.SUCCESS.code();
+		}
+		catch (FerryException ex) {
+			exitCode = ex.getExitCode();
+			throw ex;
+		}
+		finally {
+			this.stop.finished(exitCode);
+		}
+	}
+
+	private void runCommand(ApplicationArguments args) {
 		Instant started = Instant.now();
 		FerryCommand command = null;
 		RunOutcome outcome;
@@ -80,10 +106,10 @@ class MigrationRunner implements ApplicationRunner {
 			outcome = execute(command);
 		}
 		catch (FerryException ex) {
-			outcome = RunOutcome.failed(ex, ex);
+			outcome = failed(ex, ex);
 		}
 		catch (FlywayException ex) {
-			outcome = RunOutcome.failed(FlywayFailures.translate(ex, this.progress.failed() != null, this.masker), ex);
+			outcome = failed(FlywayFailures.translate(ex, this.progress.failed() != null, this.masker), ex);
 		}
 		catch (RuntimeException ex) {
 			// A bug: reported, then left to Spring Boot, which logs its (masked) stack trace and exits 1.
@@ -95,6 +121,19 @@ class MigrationRunner implements ApplicationRunner {
 		if (!outcome.succeeded()) {
 			throw outcome.failure();
 		}
+	}
+
+	/** A failure once SIGTERM asked the run to stop is the stop's doing: the cancelled statement, the interrupt. */
+	private RunOutcome failed(FerryException failure, Throwable cause) {
+		if (!this.stop.requested()) {
+			return RunOutcome.failed(failure, cause);
+		}
+		Thread.interrupted();
+		MigrationInfo cancelled = this.progress.failed();
+		String message = "stopped by SIGTERM" + ((cancelled != null) ? ", cancelled " + cancelled.getScript() : "")
+				+ "; migrations applied before it stay applied, a rerun continues from there (" + failure.getMessage()
+				+ ")";
+		return RunOutcome.failed(new FerryException(ExitStatus.STOPPED, message, failure.getCause()), cause);
 	}
 
 	private void refuseUnsafeClean(FerryCommand command) {

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -94,6 +95,24 @@ record Database(String host, int port, String username, String password, String 
 				+ CatalogDump.HISTORY_TABLE + " WHERE type <> 'SCHEMA' GROUP BY coalesce(version, description),"
 				+ " CASE WHEN version IS NULL THEN checksum END HAVING count(*) > 1"));
 		return problems;
+	}
+
+	/**
+	 * What is left of Ferry on the server once it waited up to the timeout for it to go: Ferry's sessions on this
+	 * database and the advisory locks (Flyway's) held in it. Empty when nothing is left.
+	 */
+	List<String> ferryLeftoversAfter(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (true) {
+			List<String> left = new ArrayList<>(column("SELECT 'session ' || pid || ' ' || state || ': ' || query"
+					+ " FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ferry'"));
+			left.addAll(column("SELECT 'advisory lock held by ' || pid FROM pg_locks WHERE locktype = 'advisory'"
+					+ " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+			if (left.isEmpty() || System.nanoTime() > deadline) {
+				return left;
+			}
+			Thread.sleep(100);
+		}
 	}
 
 	/** Ferry against this database, configured only by its environment, with the sample's placeholders set. */

@@ -63,7 +63,7 @@ class PostgresRestartMidRunTest {
 			assertThat(first.exitCode()).as(first.toString()).isZero();
 			FerryProcess.Started started = ferry(database, "30").timeout(Duration.ofSeconds(120)).start();
 			awaitOutput(started, "Applied V2 ");
-			awaitSleeping(database);
+			database.awaitActive("pg_sleep", Duration.ofSeconds(30));
 			postgres.stop();
 			scenario.faults.incrementAndGet();
 			FerryRun failed = scenario.check(started.await());
@@ -109,16 +109,6 @@ class PostgresRestartMidRunTest {
 			assertThat(System.nanoTime()).as("Ferry printed '%s' in time:%n%s", text, started.outputSoFar())
 				.isLessThan(deadline);
 			assertThat(started.process().isAlive()).as("Ferry is running:%n%s", started.outputSoFar()).isTrue();
-			Thread.sleep(50);
-		}
-	}
-
-	/** Waits until Ferry's session is inside the migration's pg_sleep, so the stop cuts a migration in half. */
-	private static void awaitSleeping(Database database) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (database.column("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-				+ " AND query LIKE '%pg_sleep%' AND state = 'active' AND pid <> pg_backend_pid()").isEmpty()) {
-			assertThat(System.nanoTime()).as("Ferry's migration reached its pg_sleep").isLessThan(deadline);
 			Thread.sleep(50);
 		}
 	}
