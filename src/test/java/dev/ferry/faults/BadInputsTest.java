@@ -193,6 +193,49 @@ class BadInputsTest {
 		assertThat(this.database.single("SELECT count(*) FROM orders")).isEqualTo("500");
 	}
 
+	@Test
+	void aMigrationsFolderThatIsGoneExits2InsteadOfReportingUpToDate() {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+
+		failsCleanly(ferry().locations(this.folder.resolve("renamed")), 2, "renamed does not exist or is not a folder");
+	}
+
+	@Test
+	void aSymbolicLinkLoopInTheMigrationsFolderExits2SayingSo() throws IOException {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+		Files.createSymbolicLink(this.folder.resolve("loop"), this.folder);
+
+		failsCleanly(ferry(), 2, "symbolic-link loop");
+	}
+
+	@Test
+	void aPendingScriptThatIsNotUtf8Exits5NamingTheFile() throws IOException {
+		Files.write(this.folder.resolve("V4__note.sql"),
+				"COMMENT ON TABLE orders IS 'Gr\u00fc\u00dfe';".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+		failsCleanly(ferry(), 5, "V4__note.sql is not valid UTF-8");
+	}
+
+	@Test
+	void aReadOnlyDatabaseExits6SayingSo() {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+		this.database.execute("ALTER DATABASE " + this.database.name() + " SET default_transaction_read_only = on");
+
+		FerryRun run = failsCleanly(ferry(), 6, "the database is read-only");
+
+		assertThat(run.<String>report("$.error.sqlState")).isEqualTo("25006");
+	}
+
+	@Test
+	void aMalformedDatabaseUrlExits2WithAReportThoughFerryNeverStarted() {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+
+		FerryRun run = failsCleanly(ferry().env("FERRY_DB_URL", "postgres://u:" + TestSecrets.OTHER_SECRET + "@db/app"),
+				2, "FERRY_DB_URL is not a PostgreSQL JDBC URL");
+
+		assertThat(run.<String>report("$.command")).isEqualTo("migrate");
+	}
+
 	private FerryRun failsCleanly(FerryProcess ferry, int exitCode, String... causes) {
 		return failsLike(ferry, exitCode, this.database.dump(), causes);
 	}
@@ -213,10 +256,8 @@ class BadInputsTest {
 		for (String cause : causes) {
 			assertThat(failure).as("the failure message").contains(cause);
 		}
-		if (run.report() != null) {
-			assertThat(run.<Integer>report("$.exitCode")).isEqualTo(exitCode);
-			assertThat(run.<String>report("$.outcome")).isEqualTo("failed");
-		}
+		assertThat(run.<Integer>report("$.exitCode")).isEqualTo(exitCode);
+		assertThat(run.<String>report("$.outcome")).isEqualTo("failed");
 		assertThat(after.differencesFrom(expected)).as("what the failed run changed").isEmpty();
 		assertThat(lost).isZero();
 		scenario.converged.incrementAndGet();
