@@ -2,6 +2,7 @@ package dev.ferry;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
@@ -66,6 +67,28 @@ class FlywayProjectDropInTest {
 		assertThat(this.database.single("SELECT count(*) FROM one")).isEqualTo("1");
 		assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
 		assertThat(rerun.<String>report("$.outcome")).isEqualTo("up to date");
+	}
+
+	/**
+	 * Flyway's own notices stay (a script's own {@code BEGIN} inside Flyway's transaction draws PostgreSQL's true
+	 * "there is already a transaction in progress"); Ferry adds no error or warning to a run that went well.
+	 */
+	@Test
+	void aSuccessfulRunLogsNoErrorAndNoWarning() {
+		Scripts.in(this.folder)
+			.write("V1__table.sql", "CREATE TABLE t (id int);")
+			.write("V2__index.sql", "CREATE INDEX CONCURRENTLY t_id ON t (id);")
+			.write("R__view.sql", "CREATE OR REPLACE VIEW v AS SELECT '${team}'::text AS team;");
+
+		FerryRun run = FerryProcess.against(this.database).locations(this.folder).env("FERRY_PLACEHOLDER_team", "a").run();
+		FerryRun rerun = FerryProcess.against(this.database).locations(this.folder).env("FERRY_PLACEHOLDER_team", "a").run();
+
+		for (FerryRun each : List.of(run, rerun)) {
+			assertThat(each.exitCode()).as(each.toString()).isZero();
+			assertThat(each.output()).as("the run's output").contains("Ferry migrate on");
+			assertThat(each.output().lines().filter((line) -> line.contains(" ERROR ") || line.contains(" WARN ")))
+				.as("error and warning lines of a run that succeeded").isEmpty();
+		}
 	}
 
 	@Test

@@ -3,10 +3,13 @@ package dev.ferry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
+import dev.ferry.testing.MotoServer;
 import dev.ferry.testing.PostgresServer;
 import dev.ferry.testing.Scripts;
 import dev.ferry.testing.TestDatabase;
@@ -16,11 +19,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import org.springframework.boot.json.JsonWriter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The leak suite: a secret value never leaves Ferry, whichever way it entered (Ferry's, Flyway's and Spring Boot's
- * placeholder settings, a command-line argument, the database URL in each form), whatever it looks like (quotes,
+ * placeholder settings, a command-line argument, a placeholder secret in Secrets Manager, the database URL in each
+ * form), whatever it looks like (quotes,
  * backslashes, newlines, dollars, very long, a common word), in text and in JSON logs with Flyway at DEBUG. Every
  * form it could be printed in is looked for: as is, JSON-escaped, SQL-quoted, line by line, and the piece after a
  * quote that PostgreSQL names in a syntax error.
@@ -46,26 +52,33 @@ class SecretsNeverLeakTest {
 	@ParameterizedTest(name = "{index}: {1} logs")
 	@MethodSource("adversarialValues")
 	void aSecretPlaceholderNeverLeavesFerryWhicheverWayItEnteredAndWhateverItLooksLike(String value, String format) {
+		MotoServer moto = MotoServer.get();
+		String secretId = "ferry/leak-" + UUID.randomUUID();
+		moto.secretsManager()
+			.createSecret((r) -> r.name(secretId)
+				.secretString(JsonWriter.standard().writeToString(Map.of("token", secret(value, 5)))));
 		Scripts.in(this.folder)
 			.write("V1__table.sql", "CREATE TABLE t (v text);")
 			.write("V2__uses.sql", "INSERT INTO t VALUES ('${ferry_password}'), ('${env_token}'), ('${springsecret}'),"
-					+ " ('${argsecret}');")
+					+ " ('${argsecret}'), ('${vault_token}');")
 			.write("V3__fails.sql", "SELECT '${ferry_password}'::int + '${env_token}'::int + '${springsecret}'::int"
-					+ " + '${argsecret}'::int;")
+					+ " + '${argsecret}'::int + '${vault_token}'::int;")
 			.write("R__view.sql", "CREATE OR REPLACE VIEW v AS SELECT '${springsecret}'::text AS s;");
 
 		FerryRun run = FerryProcess.against(this.database)
 			.locations(this.folder)
 			.env("FERRY_PLACEHOLDER_ferry_password", secret(value, 1))
-			.env("FLYWAY_PLACEHOLDERS_ENV_TOKEN", value + "-2")
-			.env("SPRING_FLYWAY_PLACEHOLDERS_SPRINGSECRET", value + "-3")
+			.env("FLYWAY_PLACEHOLDERS_ENV_TOKEN", secret(value, 2))
+			.env("SPRING_FLYWAY_PLACEHOLDERS_SPRINGSECRET", secret(value, 3))
+			.aws(moto)
+			.env("FERRY_PLACEHOLDER_SECRETS", "vault=" + secretId)
 			.env("FERRY_LOG_FORMAT", format)
 			.env("LOGGING_LEVEL_ORG_FLYWAYDB", "debug")
 			.env("LOGGING_LEVEL_DEV_FERRY", "debug")
 			.run("--spring.flyway.placeholders.argsecret=" + secret(value, 4));
 
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(6);
-		for (int route = 1; route <= 4; route++) {
+		for (int route = 1; route <= 5; route++) {
 			assertNoneOf(secret(value, route), run);
 		}
 	}
