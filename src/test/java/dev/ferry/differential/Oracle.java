@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 import dev.ferry.testing.TestDatabase;
 import dev.ferry.testing.TestSecrets;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /**
  * Plain Flyway, the oracle: flyway-core's own API (the very version Ferry runs) in the test JVM, configured with
@@ -62,11 +63,18 @@ final class Oracle {
 		configuration.put("flyway.placeholders.api_db_password", TestSecrets.API_DB_PASSWORD);
 		configuration.put("flyway.locations", String.join(",", locations));
 		settings.forEach((setting) -> configuration.put(setting.flywayKey(), setting.value()));
+		return configure(database).configuration(configuration).load();
+	}
+
+	/** Plain Flyway with none of Ferry's settings: its own defaults, and only the locations given. */
+	static Flyway withItsOwnDefaults(TestDatabase database, String... locations) {
+		return configure(database).locations(locations).load();
+	}
+
+	private static FluentConfiguration configure(TestDatabase database) {
 		return Flyway.configure()
 			.loggers("org.flywaydb.core.internal.logging.javautil.JavaUtilLogCreator")
-			.dataSource(database.url(), database.server().username(), database.server().password())
-			.configuration(configuration)
-			.load();
+			.dataSource(database.url(), database.server().username(), database.server().password());
 	}
 
 }
