@@ -43,11 +43,14 @@ final class Oracle {
 	/** Ferry's session settings with its default {@code FERRY_LOCK_TIMEOUT} and {@code FERRY_STATEMENT_TIMEOUT}. */
 	private static final String FERRY_INIT_SQL = "SET lock_timeout = '5000ms'; SET statement_timeout = '0ms'";
 
-	/** Flyway logs as Ferry's {@code logging.level.org.flywaydb=warn} does; held, or the level is forgotten. */
+	/**
+	 * The oracle's own log is silent: what it did is in the step's outcome and in its database. Held, or the level is
+	 * forgotten.
+	 */
 	private static final Logger FLYWAY_LOGGER = Logger.getLogger("org.flywaydb");
 
 	static {
-		FLYWAY_LOGGER.setLevel(Level.WARNING);
+		FLYWAY_LOGGER.setLevel(Level.OFF);
 	}
 
 	private Oracle() {
