@@ -39,7 +39,7 @@ class GeneratedProjectsTest {
 
 	private static final Path WORK = Path.of("target", "differential");
 
-	@Property(tries = 12, seed = "20261130", whenFixedSeed = FixedSeedMode.ALLOW, shrinking = ShrinkingMode.OFF,
+	@Property(tries = 8, seed = "20261130", whenFixedSeed = FixedSeedMode.ALLOW, shrinking = ShrinkingMode.OFF,
 			afterFailure = AfterFailureMode.RANDOM_SEED)
 	void ferryLeavesAFewGeneratedProjectsAsFlywayDoes(@ForAll("projects") GeneratedProject project) {
 		runThroughBoth(project);
