@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.MotoServer;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.PostgresServer;
 import dev.ferry.testing.SqlQueries;

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import org.assertj.core.api.SoftAssertions;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.Scripts;
 import org.junit.jupiter.api.Tag;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.Scripts;

@@ -3,6 +3,7 @@ package dev.ferry.testing;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * One test's own database on the {@link PostgresServer}, with just enough JDBC to look at what Ferry did.
@@ -33,6 +34,17 @@ public final class TestDatabase implements SqlQueries {
 	@Override
 	public Connection connect() throws SQLException {
 		return DriverManager.getConnection(url(), this.server.username(), this.server.password());
+	}
+
+	/** Drops this database, for a test that makes many of them. */
+	public void drop() {
+		try (Connection connection = DriverManager.getConnection(this.server.url("postgres"), this.server.username(),
+				this.server.password()); Statement statement = connection.createStatement()) {
+			statement.execute("DROP DATABASE IF EXISTS " + this.name + " WITH (FORCE)");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot drop " + this.name, ex);
+		}
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.ferry.faults;
+package dev.ferry.testing;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,34 +10,44 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a database holds, as text that compares equal between two databases in the same state: columns, indexes
- * (with their validity), constraints, views, functions, the schema history without its timings, and for each data
- * table its row count and a checksum of its content (Ferry's own bookkeeping tables next to the history: the row
- * count only).
+ * What a database holds, as text that compares equal between two databases in the same state: schemas, columns
+ * (with their types), indexes (with their validity), constraints, views, functions (with a hash of their bodies),
+ * sequences, enum types with their values, the schema history without its timings, and for each data table its row
+ * count and a checksum of its content (Ferry's own bookkeeping tables next to the history: the row count only).
+ * Objects of the whole cluster, such as roles, are left out: databases on one server share them.
  *
  * @param sections each section's lines, in a fixed order
  * @param rowCounts the row count of each data table (the history table excluded)
  */
-record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCounts) {
+public record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCounts) {
 
 	private static final String USER_SCHEMAS = "NOT IN ('pg_catalog', 'information_schema') AND %s NOT LIKE 'pg_toast%%'"
 		+ " AND %s NOT LIKE 'pg_temp%%'";
 
-	static final String HISTORY_TABLE = "flyway_schema_history";
+	/** Flyway's default name for its schema history table. */
+	public static final String HISTORY_TABLE = "flyway_schema_history";
 
-	static CatalogDump of(Database database) {
+	/** The dump of a database whose schema history table has Flyway's default name. */
+	public static CatalogDump of(SqlQueries database) {
+		return of(database, HISTORY_TABLE);
+	}
+
+	/** The dump of a database whose schema history table (in whichever schema) has the given name. */
+	public static CatalogDump of(SqlQueries database, String historyTable) {
 		try (Connection connection = database.connect()) {
-			return of(connection);
+			return of(connection, historyTable);
 		}
 		catch (SQLException ex) {
-			throw new IllegalStateException("Cannot dump " + database.name(), ex);
+			throw new IllegalStateException("Cannot dump the database", ex);
 		}
 	}
 
-	static CatalogDump of(Connection connection) throws SQLException {
+	private static CatalogDump of(Connection connection, String historyTable) throws SQLException {
 		Map<String, List<String>> sections = new LinkedHashMap<>();
+		sections.put("schemas", lines(connection, "SELECT nspname FROM pg_namespace WHERE nspname "
+				+ userSchemas("nspname") + " ORDER BY 1"));
 		sections.put("columns", lines(connection,
-				"SELECT table_schema, table_name, ordinal_position, column_name, data_type, is_nullable,"
+				"SELECT table_schema, table_name, ordinal_position, column_name, data_type, udt_name, is_nullable,"
 						+ " coalesce(column_default, '') FROM information_schema.columns WHERE table_schema "
 						+ userSchemas("table_schema") + " ORDER BY 1, 2, 3"));
 		sections.put("indexes", lines(connection,
@@ -65,13 +75,13 @@ record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCoun
 		Map<String, Long> rowCounts = new LinkedHashMap<>();
 		for (String table : tables) {
 			String name = table.substring(table.indexOf('.') + 1);
-			if (name.equals(HISTORY_TABLE)) {
+			if (name.equals(historyTable)) {
 				sections.put("history", lines(connection, "SELECT coalesce(version, '-'), description, type, script,"
 						+ " coalesce(checksum::text, ''), success FROM " + table
 						+ " WHERE type <> 'SCHEMA' ORDER BY version NULLS LAST, description"));
 				continue;
 			}
-			if (name.startsWith(HISTORY_TABLE)) {
+			if (name.startsWith(historyTable)) {
 				// Ferry's own bookkeeping next to the history (such as its state table): its content records when
 				// a run happened, so only its shape (above) and row count compare.
 				data.add(table + " | " + lines(connection, "SELECT count(*) FROM " + table).get(0) + " rows");
@@ -110,7 +120,7 @@ record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCoun
 	}
 
 	/** Rows that this dump has fewer of than the reference, summed over the reference's data tables. */
-	long rowsLostAgainst(CatalogDump reference) {
+	public long rowsLostAgainst(CatalogDump reference) {
 		long lost = 0;
 		for (Map.Entry<String, Long> table : reference.rowCounts().entrySet()) {
 			long have = this.rowCounts.getOrDefault(table.getKey(), 0L);
@@ -120,19 +130,27 @@ record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCoun
 	}
 
 	/** The lines that differ from another dump, section by section; empty when both are the same. */
-	List<String> differencesFrom(CatalogDump other) {
+	public List<String> differencesFrom(CatalogDump other) {
+		return differencesFrom(other, "here", "there");
+	}
+
+	/**
+	 * The lines that differ from another dump, section by section, each saying which side has it; empty when both
+	 * are the same.
+	 */
+	public List<String> differencesFrom(CatalogDump other, String thisSide, String otherSide) {
 		List<String> differences = new ArrayList<>();
 		for (String section : union(this.sections.keySet(), other.sections.keySet())) {
 			List<String> mine = this.sections.getOrDefault(section, List.of());
 			List<String> theirs = other.sections.getOrDefault(section, List.of());
 			for (String line : mine) {
 				if (!theirs.contains(line)) {
-					differences.add(section + " only here: " + line);
+					differences.add(section + " only " + thisSide + ": " + line);
 				}
 			}
 			for (String line : theirs) {
 				if (!mine.contains(line)) {
-					differences.add(section + " only there: " + line);
+					differences.add(section + " only " + otherSide + ": " + line);
 				}
 			}
 		}
@@ -145,11 +163,11 @@ record CatalogDump(Map<String, List<String>> sections, Map<String, Long> rowCoun
 		return all;
 	}
 
-	int historyRows() {
+	public int historyRows() {
 		return this.sections.getOrDefault("history", List.of()).size();
 	}
 
-	int lineCount() {
+	public int lineCount() {
 		return this.sections.values().stream().mapToInt(List::size).sum();
 	}
 
