@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 
+import dev.ferry.testing.CatalogDump;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.Scripts;
