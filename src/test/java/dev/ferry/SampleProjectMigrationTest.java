@@ -101,6 +101,7 @@ class SampleProjectMigrationTest {
 	@Test
 	void theStepSummaryIsAMarkdownTableOfWhatWasApplied() {
 		FerryRun run = FerryProcess.against(this.database).env("FERRY_ENVIRONMENT", "dev").run();
+		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).startsWith("### Ferry migrate on `dev`: applied")
 			.contains("| Applied | Description | Script | Checksum | Duration |")
 			.contains("| 3 | api database user | `V3__api_database_user.sql` |");
