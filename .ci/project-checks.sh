@@ -41,9 +41,10 @@ check_here() {
 }
 
 other_db() {
+  OTHER_DIR=$1 # global: the EXIT trap runs after this function has returned
   local dir=$1
   rm -rf "$dir" && mkdir -p "$dir"
-  trap 'rm -rf "$dir"' EXIT
+  trap 'rm -rf "$OTHER_DIR"' EXIT
   git ls-files -z | tar --null -T - -cf - | tar -C "$dir" -xf -
   rm -rf "$dir/db" && mkdir -p "$dir/db/migration"
   cat >"$dir/db/migration/V1__orders.sql" <<'SQL'
