@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Ferry's image with podman (no Docker engine, no registry: the base images are made locally) and runs it
 # for real, the way ECS does (read-only root filesystem, /tmp a tmpfs, uid 10001), against PostgreSQL:
-#   a) migrate into a fresh database applies 7 migrations (FERRY_ENVIRONMENT=dev), exit 0
+#   a) migrate into a fresh database applies every migration of db/ with its test data (FERRY_ENVIRONMENT=dev),
+#      as many as .ci/db-migrations.sh counts, exit 0
 #   b) a rerun is "up to date", exit 0, and the AOT cache loads (-XX:AOTMode=on)
 #   c) FERRY_COMMAND=bogus exits 2
 #   d) it runs as a non-root user: the image's User, `id -u` inside, and the running JVM's /proc/PID/status
@@ -181,7 +182,7 @@ check_migrations() {
   local url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB_NAME" env
   mapfile -t env < <(db_env "$url")
   run_image "${env[@]}" FERRY_REPORT_FILE=/tmp/ferry-report.json -- "$IMAGE"
-  expect "a) migrate a fresh database" 0 "applied 7 migrations"
+  expect "a) migrate a fresh database" 0 "applied $(bash "$HERE/../db-migrations.sh" count --with-testdata) migration"
   run_image "${env[@]}" JDK_JAVA_OPTIONS=-XX:AOTMode=on -- "$IMAGE"
   expect "b) rerun, with the AOT cache required to load" 0 "up to date"
   run_image "${env[@]}" FERRY_COMMAND=bogus -- "$IMAGE"

@@ -100,29 +100,34 @@ classify() {
 
 @test "reasons are one line even when ECS puts newlines in them" {
   run classify_stopped_task ferry <<<'{"tasks":[{"lastStatus":"STOPPED","stopCode":"TaskFailedToStart","stoppedReason":"line one\nline two","containers":[{"name":"ferry"}]}]}'
+  [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"line one line two"* ]]
 }
 
 @test "garbage instead of JSON -> 23, not a crash" {
   run classify_stopped_task ferry <<<'<html>'
+  [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 23 ]
 }
 
 @test "run-task answer with failures[] RESOURCE:MEMORY -> 20" {
   run run_task_outcome <"$FIX/run-task-failures-memory.json"
+  [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 20 ]
   [[ $(field 2 "$output") == "no task placed: RESOURCE:MEMORY"* ]]
 }
 
 @test "run-task answer with failures[] no Fargate capacity -> 20" {
   run run_task_outcome <"$FIX/run-task-failures-capacity.json"
+  [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 20 ]
   [[ $(field 2 "$output") == *"Capacity is unavailable"* ]]
 }
 
 @test "run-task answer with a task -> its task and task-definition ARNs" {
   run run_task_outcome <"$FIX/run-task-ok.json"
+  [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 0 ]
   [ "$(field 3 "$output")" = "arn:aws:ecs:eu-west-1:123456789012:task/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
   [ "$(field 4 "$output")" = "arn:aws:ecs:eu-west-1:123456789012:task-definition/ferry-dev:12" ]
@@ -130,13 +135,16 @@ classify() {
 
 @test "awslogs stream name is prefix/container/task-id" {
   run log_stream_name ferry ferry arn:aws:ecs:eu-west-1:123456789012:task/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10
+  [ "$status" -eq 0 ]
   [ "$output" = "ferry/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
 }
 
 @test "log configuration is read from describe-task-definition" {
   run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/ferry","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ferry"}}}]}}'
+  [ "$status" -eq 0 ]
   [ "$output" = "/ecs/ferry${US}eu-west-1${US}ferry${US}" ]
   run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"splunk"}}]}}'
+  [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = "" ]
   [[ $(field 4 "$output") == *splunk* ]]
 }
@@ -153,5 +161,6 @@ classify() {
 
 @test "network configuration JSON from the comma lists" {
   run ferry_py network 'subnet-a, subnet-b' sg-1 DISABLED
+  [ "$status" -eq 0 ]
   [ "$output" = '{"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}' ]
 }

@@ -83,7 +83,8 @@ last_err() { printf '%s\n' "${stderr_lines[${#stderr_lines[@]}-1]}"; }
   migrate describe-tasks-exit-0.json
   [ "$status" -eq 20 ]
   [[ $(last_err) == "run-migration: no task placed: RESOURCE:MEMORY"* ]]
-  run ! grep -q describe-tasks "$STUB_CALLS"
+  grep -q run-task "$STUB_CALLS" # the calls were recorded...
+  run ! grep -q describe-tasks "$STUB_CALLS" # ...and none polled
 }
 
 @test "run-task refused by the API -> 20 with the CLI's message" {

@@ -71,11 +71,16 @@ rc=0
 bats --tap "$here"/*.bats | tee "$work/tap" || rc=$?
 passed=$(grep -c '^ok ' "$work/tap" || true)
 failed=$(grep -c '^not ok ' "$work/tap" || true)
+skipped=$(grep -c '^ok .* # skip' "$work/tap" || true)
 say "bats took $((SECONDS - start)) s"
-echo "ecs: $passed passed, $failed failed"
+echo "ecs: $passed passed ($skipped of them skipped), $failed failed"
 if ((rc == 0 && failed == 0 && passed == 0)); then
   say "no test ran"
   exit 1
+fi
+if [[ "${CI:-}" == true ]] && ((skipped > 0)); then
+  say "CI=true: a skipped test is a failure (the skips are above)"
+  rc=1
 fi
 ((failed == 0)) || rc=1
 exit "$rc"

@@ -42,6 +42,7 @@ class CommandsTest {
 
 		FerryRun run = FerryProcess.against(this.database).env("FERRY_COMMAND", "migrate").run("info");
 
+		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.<String>report("$.command")).isEqualTo("info");
 		assertThat(run.output()).contains("up to date, nothing pending");
 	}

@@ -74,7 +74,8 @@ class LockTimeoutTest {
 		Scripts.in(this.folder)
 			.write("V1__busy.sql", "CREATE TABLE busy (id int);")
 			.write("V2__alter_busy.sql", "ALTER TABLE busy ADD COLUMN added int;");
-		FerryProcess.against(this.database).locations(this.folder).env("FLYWAY_TARGET", "1").run();
+		FerryRun first = FerryProcess.against(this.database).locations(this.folder).env("FLYWAY_TARGET", "1").run();
+		assertThat(first.exitCode()).as(first.toString()).isZero();
 		assertThat(this.database.tableExists("public.busy")).isTrue();
 	}
 

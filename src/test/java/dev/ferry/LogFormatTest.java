@@ -35,14 +35,17 @@ class LogFormatTest {
 			.run("info");
 
 		assertThat(run.exitCode()).as(run.toString()).isZero();
-		assertThat(run.output().lines()).allSatisfy((line) -> assertThat(line).startsWith("{\"@timestamp\""));
+		assertThat(run.output().lines()).isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).startsWith("{\"@timestamp\""));
+		assertThat(run.output()).contains("\"message\":\"Ferry info on ");
 	}
 
 	@Test
 	void textFormatIsTheDefaultElsewhere() {
 		FerryRun run = FerryProcess.against(this.database).run("info");
 
-		assertThat(run.output().lines()).allSatisfy((line) -> assertThat(line).doesNotStartWith("{"));
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.output().lines()).isNotEmpty().allSatisfy((line) -> assertThat(line).doesNotStartWith("{"));
 		assertThat(run.output()).contains(" INFO Ferry info on ");
 	}
 

@@ -19,8 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
- * The sample migrations in {@code db/} as a user's pipeline runs them: baked into the classpath, configured by
- * environment variables.
+ * A sample-shaped project (the tests' own copy in {@code src/test/resources/sample-project}, never {@code db/}, which
+ * teams replace) as a user's pipeline runs it, configured by environment variables. The baked {@code db/} is
+ * checked by {@code .ci/run} (the jar, README's main command) and the image test, against what {@code db/} holds.
  */
 class SampleProjectMigrationTest {
 
@@ -100,6 +101,7 @@ class SampleProjectMigrationTest {
 	@Test
 	void theStepSummaryIsAMarkdownTableOfWhatWasApplied() {
 		FerryRun run = FerryProcess.against(this.database).env("FERRY_ENVIRONMENT", "dev").run();
+		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).startsWith("### Ferry migrate on `dev`: applied")
 			.contains("| Applied | Description | Script | Checksum | Duration |")
 			.contains("| 3 | api database user | `V3__api_database_user.sql` |");

@@ -43,6 +43,7 @@ class TestDataLocationsTest {
 	void aProjectOfOnesOwnInDevGetsNoneOfFerrysSampleTestData() {
 		FerryRun run = FerryProcess.against(this.database)
 			.locations(this.migrations)
+			.env("FERRY_TESTDATA_LOCATIONS", null)
 			.env("FERRY_ENVIRONMENT", "dev")
 			.run();
 

@@ -95,7 +95,7 @@ class SecretsManagerTest {
 		FerryRun rotated = ownerRun(admin);
 
 		assertThat(rotated.exitCode()).as(rotated.toString()).isZero();
-		assertThat(rotated.output()).doesNotContain("second-Pa55-of-owner");
+		assertThat(rotated.output()).contains("Applied V2 \"two\"").doesNotContain("second-Pa55-of-owner");
 		assertThat(this.database.tableExists("public.two")).isTrue();
 	}
 
@@ -115,7 +115,7 @@ class SecretsManagerTest {
 				TestSecrets.API_DB_PASSWORD)) {
 			assertThatNoException().isThrownBy(() -> connection.createStatement().execute("SELECT 1 FROM app.app_user"));
 		}
-		assertThat(run.output()).doesNotContain(TestSecrets.API_DB_USERNAME);
+		assertThat(run.output()).contains("Applied V3 \"api database user\"").doesNotContain(TestSecrets.API_DB_USERNAME);
 	}
 
 	@Test

@@ -35,7 +35,14 @@ public final class FerryProcess {
 
 	private boolean withoutLocale;
 
+
+	/**
+	 * Every run starts with the tests' own sample project ({@link Scripts#SAMPLE_MIGRATIONS} and its test data), never
+	 * the {@code db/} baked into the classpath; {@link #locations} replaces the migrations.
+	 */
 	private FerryProcess() {
+		locations(Scripts.SAMPLE_MIGRATIONS);
+		env("FERRY_TESTDATA_LOCATIONS", "filesystem:" + Scripts.SAMPLE_TESTDATA.toAbsolutePath());
 	}
 
 	/** Ferry against the test database, with the sample's placeholders set. */
@@ -51,7 +58,7 @@ public final class FerryProcess {
 		return process;
 	}
 
-	/** Ferry with no database settings at all. */
+	/** Ferry with no database settings at all (the sample project's locations only). */
 	public static FerryProcess bare() {
 		return new FerryProcess();
 	}

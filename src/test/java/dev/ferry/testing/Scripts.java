@@ -11,9 +11,15 @@ import java.util.stream.Stream;
  */
 public final class Scripts {
 
-	public static final Path SAMPLE_MIGRATIONS = Path.of("db", "migration");
+	/**
+	 * The tests' own sample-shaped project (a copy of the first {@code db/}): the tests never read {@code db/},
+	 * which teams replace with their own scripts.
+	 */
+	public static final Path SAMPLE_PROJECT = Path.of("src", "test", "resources", "sample-project");
 
-	public static final Path SAMPLE_TESTDATA = Path.of("db", "testdata");
+	public static final Path SAMPLE_MIGRATIONS = SAMPLE_PROJECT.resolve("migration");
+
+	public static final Path SAMPLE_TESTDATA = SAMPLE_PROJECT.resolve("testdata");
 
 	private final Path folder;
 
@@ -25,7 +31,7 @@ public final class Scripts {
 		return new Scripts(folder);
 	}
 
-	/** A copy of the sample project's migrations, to change in a test. */
+	/** A copy of the tests' sample project's migrations, to change in a test. */
 	public static Scripts copyOfSample(Path folder) {
 		try (Stream<Path> files = Files.list(SAMPLE_MIGRATIONS)) {
 			for (Path file : files.toList()) {
