@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -35,6 +36,9 @@ import static org.awaitility.Awaitility.await;
  * Flyway's own transaction</td><td>{@code postgresql.transactional-lock=false}: the session-level lock, the index
  * is built</td><td>{@link #createIndexConcurrentlyWaitsForeverUnderFlywaysDefaultLock}; Ferry's side in
  * {@link FlywayOracleScenariosTest}</td></tr>
+ * <tr><td>A {@code CREATE INDEX CONCURRENTLY} whose build fails</td><td>Leaves the invalid index (a rerun's
+ * {@code IF NOT EXISTS} then records success over it)</td><td>Drops the invalid index the build left; after the fix,
+ * repair and rerun both are alike</td><td>{@link #aConcurrentIndexBuildThatFailsLeavesNoInvalidIndexWhereFlywayLeavesOne}</td></tr>
  * <tr><td>Another runner holds Flyway's lock</td><td>{@code lockRetryCount=50}: gives up after 50 tries</td>
  * <td>{@code lock-retry-count=-1}: waits its turn however long</td><td>{@code ConcurrentRunnersTest}</td></tr>
  * <tr><td>Another session holds a lock a migration needs</td><td>No {@code lock_timeout}: waits as long as it
@@ -48,6 +52,29 @@ class DeliberateDifferencesTest {
 
 	@TempDir
 	Path folder;
+
+	@Test
+	void aConcurrentIndexBuildThatFailsLeavesNoInvalidIndexWhereFlywayLeavesOne() {
+		try (Twins twins = Twins.in(this.folder)) {
+			twins.scripts()
+				.write("V1__table.sql", "CREATE TABLE big (id int, v int);\n"
+						+ "INSERT INTO big SELECT i, i % 10 FROM generate_series(1, 1000) i;")
+				.write("V2__unique.sql", "CREATE UNIQUE INDEX CONCURRENTLY big_v_key ON big (v);");
+			Twins.Step step = twins.migrateExpectingDifferences();
+			assertThat(step.ferryRun().exitCode()).as(step.ferryRun().toString()).isEqualTo(6);
+			assertThat(step.flyway().succeeded()).isFalse();
+			assertThat(step.differences()).as("only the invalid index differs")
+				.singleElement(STRING)
+				.contains("only after Flyway")
+				.contains("big_v_key");
+			assertThat(twins.history()).anyMatch((row) -> row.contains("V2__unique.sql") && row.endsWith("false"));
+
+			twins.scripts().write("V2__unique.sql", "DROP INDEX CONCURRENTLY IF EXISTS big_v_key;\n"
+					+ "CREATE INDEX CONCURRENTLY big_v_idx ON big (v);");
+			twins.repairExpectingDifferences();
+			assertThat(twins.migrate().succeeded()).as("after the fix, repair and rerun, alike again").isTrue();
+		}
+	}
 
 	@Test
 	void aMisnamedScriptStopsFerryWhereFlywaysDefaultSkipsIt() {

@@ -98,6 +98,11 @@ final class Twins implements AutoCloseable {
 		return runBoth("migrate");
 	}
 
+	/** Repairs both without requiring that they agree: the history is repaired, a deliberate difference stays. */
+	Step repairExpectingDifferences() {
+		return runBoth("repair");
+	}
+
 	/**
 	 * After a fix, what a Flyway user does: {@code repair} first where the history holds a failed migration (only a
 	 * migration that ran outside a transaction leaves one), then {@code migrate}. Both sides do the same steps.
