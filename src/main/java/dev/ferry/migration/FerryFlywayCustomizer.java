@@ -44,7 +44,7 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 			Arrays.stream(configuration.getLocations()).map(Location::getDescriptor).forEach(locations::add);
 		}
 		if (this.properties.wantsTestData()) {
-			testdata(locations).stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
+			testdata(locations, configuration.getClassLoader()).stream().filter((l) -> !locations.contains(l)).forEach(locations::add);
 		}
 		configuration.locations(locations.toArray(String[]::new));
 		this.placeholders.addFlywayValues(configuration.getPlaceholders());
@@ -58,11 +58,14 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 	 * The test data for these migrations: the locations the user names, else Ferry's baked test data, but only with
 	 * Ferry's baked migrations. A project of one's own never gets the sample's test users.
 	 */
-	private List<String> testdata(List<String> locations) {
+	private List<String> testdata(List<String> locations, ClassLoader classLoader) {
 		if (!this.properties.testdataLocations().isEmpty()) {
 			return this.properties.testdataLocations();
 		}
-		return locations.equals(List.of(BAKED_MIGRATIONS)) ? List.of(BAKED_TESTDATA) : List.of();
+		boolean baked = locations.equals(List.of(BAKED_MIGRATIONS));
+		// A team's own db/ may have no test data at all: only a location someone named must exist.
+		return (baked && classLoader.getResource(BAKED_TESTDATA.substring("classpath:".length())) != null)
+				? List.of(BAKED_TESTDATA) : List.of();
 	}
 
 	private String sessionSettings(String existing) {
