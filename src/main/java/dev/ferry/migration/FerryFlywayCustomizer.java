@@ -62,7 +62,7 @@ class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
 		if (!this.properties.testdataLocations().isEmpty()) {
 			return this.properties.testdataLocations();
 		}
-		boolean baked = locations.equals(List.of(BAKED_MIGRATIONS));
+		boolean baked = locations.contains(BAKED_MIGRATIONS);
 		// A team's own db/ may have no test data at all: only a location someone named must exist.
 		return (baked && classLoader.getResource(BAKED_TESTDATA.substring("classpath:".length())) != null)
 				? List.of(BAKED_TESTDATA) : List.of();
