@@ -17,8 +17,10 @@ public enum ExitStatus {
 	MIGRATION_FAILED(6, "migration failed"),
 	LOCK_TIMEOUT(7, "lock timeout"),
 	SNAPSHOT_FAILED(8, "snapshot failed"),
-	// 9 and 10 are DESIGN.md's (rehearsal, drift).
-	STOPPED(11, "stopped by SIGTERM");
+	REHEARSAL_FAILED(9, "rehearsal failed"),
+	// 10 is DESIGN.md's drift.
+	STOPPED(11, "stopped by SIGTERM"),
+	REHEARSAL_CLONE_FAILED(12, "rehearsal clone could not be made");
 
 	private final int code;
 

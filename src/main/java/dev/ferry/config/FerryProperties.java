@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -41,6 +44,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * the statement timeout plus a minute when one is set, else none (TCP keepalive then ends a black hole)
  * @param idleInTransactionTimeout the session's idle_in_transaction_session_timeout, so that the server ends a
  * session whose client vanished mid-transaction and releases its locks (FERRY_IDLE_IN_TRANSACTION_TIMEOUT)
+ * @param rehearse {@code clone} to rehearse pending migrations on an Aurora clone before production, empty or
+ * {@code off} not to (FERRY_REHEARSE)
+ * @param rehearsal how the rehearsal is made and judged
  */
 @ConfigurationProperties("ferry")
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
@@ -51,7 +57,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
 		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
-		@DefaultValue("60s") Duration idleInTransactionTimeout) {
+		@DefaultValue("60s") Duration idleInTransactionTimeout, String rehearse, @DefaultValue Rehearsal rehearsal) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
@@ -60,6 +66,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		placeholderSecrets = (placeholderSecrets != null)
 				? placeholderSecrets.stream().map(String::trim).filter((entry) -> !entry.isEmpty()).toList() : List.of();
 		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "unnamed";
+		rehearse = blankToNull(rehearse);
 	}
 
 	/**
@@ -113,6 +120,44 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 
 	}
 
+	/**
+	 * The rehearsal of pending migrations on a copy-on-write clone of the Aurora cluster.
+	 *
+	 * @param clusterId the Aurora cluster to clone (FERRY_REHEARSAL_CLUSTER_ID), else FERRY_SNAPSHOT_CLUSTER_ID
+	 * @param instanceClass the clone's one instance (FERRY_REHEARSAL_INSTANCE_CLASS); {@code db.serverless} for a
+	 * Serverless v2 cluster
+	 * @param lockBudget the longest a migration may hold a lock that blocks the application's writes
+	 * (FERRY_REHEARSAL_LOCK_BUDGET)
+	 * @param timeout how long making the clone may take; a clone of Ferry's older than this is a leftover and
+	 * deleted (FERRY_REHEARSAL_TIMEOUT)
+	 */
+	public record Rehearsal(String clusterId, @DefaultValue("db.t4g.medium") String instanceClass,
+			@DefaultValue("5s") Duration lockBudget, @DefaultValue("60m") Duration timeout) {
+
+		public Rehearsal {
+			clusterId = blankToNull(clusterId);
+			instanceClass = blankToNull(instanceClass);
+		}
+
+	}
+
+	/** Whether pending migrations are rehearsed on a clone first; anything but clone or off is refused. */
+	public boolean rehearsesOnClone() {
+		if (this.rehearse == null || this.rehearse.equalsIgnoreCase("off") || this.rehearse.equalsIgnoreCase("false")) {
+			return false;
+		}
+		if (this.rehearse.equalsIgnoreCase("clone")) {
+			return true;
+		}
+		throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+				"FERRY_REHEARSE '" + this.rehearse + "' is not one of clone, off");
+	}
+
+	/** The Aurora cluster a rehearsal clones. */
+	public String rehearsalClusterId() {
+		return (this.rehearsal.clusterId() != null) ? this.rehearsal.clusterId() : this.snapshot.clusterId();
+	}
+
 	static String blankToNull(String value) {
 		return (value != null && !value.isBlank()) ? value.trim() : null;
 	}
@@ -120,7 +165,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	/** Whether this run talks to AWS at all; only then are AWS clients made. */
 	public boolean usesAws() {
 		return this.db.secretId() != null || this.db.iamAuth() || !this.placeholderSecrets.isEmpty()
-				|| this.snapshot.isConfigured();
+				|| this.snapshot.isConfigured() || this.rehearse != null;
 	}
 
 	public boolean isProduction() {

@@ -23,11 +23,17 @@ import org.springframework.core.env.ConfigurableEnvironment;
 class DatabaseConfiguration {
 
 	@Bean
-	DataSource dataSource(FerryProperties properties, ConfigurableEnvironment environment, SecretMasker masker,
-			ObjectProvider<SecretReader> secretReader, ObjectProvider<IamTokens> iamTokens) {
-		return DatabaseConnection.dataSource(properties, environment, masker,
+	DataSource dataSource(EndpointDataSources dataSources) {
+		return dataSources.configured();
+	}
+
+	@Bean
+	EndpointDataSources endpointDataSources(FerryProperties properties, ConfigurableEnvironment environment,
+			SecretMasker masker, ObjectProvider<SecretReader> secretReader, ObjectProvider<IamTokens> iamTokens) {
+		return (host, port) -> DatabaseConnection.dataSource(properties, environment, masker,
 				(secretId) -> AdminSecret.read(secretReader.getObject(), masker, secretId),
-				(host, port, username) -> iamTokens.getObject().token(host, port, username));
+				(tokenHost, tokenPort, username) -> iamTokens.getObject().token(tokenHost, tokenPort, username),
+				(host != null) ? new DatabaseConnection.Endpoint(host, port) : null);
 	}
 
 	@Bean

@@ -39,10 +39,12 @@ final class DatabaseConnection {
 	 * @param masker learns the password
 	 * @param adminSecret reads the admin secret, when one is configured
 	 * @param iamTokens makes an IAM token for host, port and user, when IAM authentication is on
+	 * @param endpoint another host and port for the same settings, such as an Aurora clone's; null for the
+	 * configured one
 	 * @return the DataSource
 	 */
 	static DataSource dataSource(FerryProperties properties, Environment environment, SecretMasker masker,
-			Function<String, AdminSecret> adminSecret, IamTokens iamTokens) {
+			Function<String, AdminSecret> adminSecret, IamTokens iamTokens, Endpoint endpoint) {
 		FerryProperties.Db db = properties.db();
 		AdminSecret admin = (db.secretId() != null) ? adminSecret.apply(db.secretId()) : null;
 		String url = firstText(db.url(), environment.getProperty("spring.datasource.url"));
@@ -72,6 +74,10 @@ final class DatabaseConnection {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 					"FERRY_DB_URL is not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): "
 							+ masker.mask(url));
+		}
+		if (endpoint != null) {
+			dataSource.setServerNames(new String[] { endpoint.host() });
+			dataSource.setPortNumbers(new int[] { endpoint.port() });
 		}
 		boolean aws = db.secretId() != null || db.iamAuth()
 				|| dataSource.getServerNames()[0].toLowerCase(Locale.ROOT).endsWith(".rds.amazonaws.com");
@@ -132,6 +138,15 @@ final class DatabaseConnection {
 						"FERRY_DB_SSL_ROOT_CERT " + rootCert + " is not a readable file");
 			}
 		}
+	}
+
+	/**
+	 * A host and port.
+	 *
+	 * @param host the host
+	 * @param port the port
+	 */
+	record Endpoint(String host, int port) {
 	}
 
 	private static String firstText(String... candidates) {

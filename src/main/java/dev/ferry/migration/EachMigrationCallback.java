@@ -8,7 +8,7 @@ import org.flywaydb.core.api.callback.Event;
  * A Flyway callback that follows each migration: as it starts, as it succeeds, as it fails. Called on the migrating
  * thread and inside the migration's transaction, if it has one.
  */
-abstract class EachMigrationCallback implements Callback {
+public abstract class EachMigrationCallback implements Callback {
 
 	@Override
 	public boolean supports(Event event, Context context) {

@@ -31,6 +31,8 @@ class MigrationCanceller extends EachMigrationCallback {
 
 	private volatile int migrationPid;
 
+	private volatile DataSource migrationDataSource;
+
 	private volatile boolean inMigration;
 
 	MigrationCanceller(GracefulStop stop) {
@@ -49,6 +51,7 @@ class MigrationCanceller extends EachMigrationCallback {
 		}
 		try {
 			this.migrationPid = context.getConnection().unwrap(PGConnection.class).getBackendPID();
+			this.migrationDataSource = context.getConfiguration().getDataSource();
 		}
 		catch (SQLException ex) {
 			throw new FlywayException("cannot read the migration session's process id", ex);
@@ -62,17 +65,26 @@ class MigrationCanceller extends EachMigrationCallback {
 	}
 
 	/**
-	 * Cancels the running migration's statement from a connection of its own, again every quarter second while a
-	 * migration is still running: a cancel that arrives between two statements of a script cancels nothing. Runs
-	 * until the process ends.
+	 * Cancels the running migration's statement from a connection of its own to the migration's database (production,
+	 * or a rehearsal's clone), again every quarter second while a migration is still running: a cancel that arrives
+	 * between two statements of a script cancels nothing. Runs until the process ends.
 	 */
-	void cancelUntilStopped(DataSource dataSource) {
-		try (Connection connection = dataSource.getConnection();
-				PreparedStatement cancel = connection.prepareStatement("SELECT pg_cancel_backend(?)")) {
+	void cancelUntilStopped() {
+		Connection connection = null;
+		DataSource connectedTo = null;
+		try {
 			while (true) {
-				if (this.inMigration) {
-					cancel.setInt(1, this.migrationPid);
-					cancel.execute();
+				DataSource current = this.migrationDataSource;
+				if (this.inMigration && current != null) {
+					if (current != connectedTo) {
+						close(connection);
+						connection = current.getConnection();
+						connectedTo = current;
+					}
+					try (PreparedStatement cancel = connection.prepareStatement("SELECT pg_cancel_backend(?)")) {
+						cancel.setInt(1, this.migrationPid);
+						cancel.execute();
+					}
 				}
 				Thread.sleep(CANCEL_EVERY_MILLIS);
 			}
@@ -84,6 +96,20 @@ class MigrationCanceller extends EachMigrationCallback {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+		finally {
+			close(connection);
+		}
+	}
+
+	private static void close(Connection connection) {
+		if (connection != null) {
+			try {
+				connection.close();
+			}
+			catch (SQLException ex) {
+				// Cancelling is over either way.
+			}
 		}
 	}
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import dev.ferry.report.RehearsalReport;
 import dev.ferry.report.RunReport.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
@@ -29,6 +30,8 @@ class MigrationProgress extends EachMigrationCallback {
 	private MigrationInfo failed;
 
 	private String snapshot;
+
+	private RehearsalReport rehearsal;
 
 	private Set<String> secretChecksums = Set.of();
 
@@ -71,6 +74,15 @@ class MigrationProgress extends EachMigrationCallback {
 	/** A migration's checksum as the report may show it: none where it was taken over a secret. */
 	Integer checksum(MigrationInfo migration) {
 		return this.secretChecksums.contains(migration.getScript()) ? null : migration.getChecksum();
+	}
+
+	/** Remembers what the rehearsal on a clone found, for the report. */
+	void rehearsed(RehearsalReport rehearsal) {
+		this.rehearsal = rehearsal;
+	}
+
+	RehearsalReport rehearsal() {
+		return this.rehearsal;
 	}
 
 	/** Remembers the snapshot taken before migrating, for the report. */

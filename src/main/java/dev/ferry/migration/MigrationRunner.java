@@ -1,6 +1,7 @@
 package dev.ferry.migration;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +13,8 @@ import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.migration.RunOutcome.Kind;
 import dev.ferry.placeholders.Placeholders;
+import dev.ferry.rehearsal.CloneRehearsal;
+import dev.ferry.report.RehearsalReport;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.snapshot.PreMigrationSnapshot;
@@ -21,6 +24,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.output.ValidateResult;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -59,9 +63,12 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final MigrationCanceller canceller;
 
+	private final ObjectProvider<CloneRehearsal> rehearsals;
+
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
-			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes) {
+			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes,
+			ObjectProvider<CloneRehearsal> rehearsals) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
@@ -72,13 +79,14 @@ class MigrationRunner implements ApplicationRunner {
 		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter);
 		this.stop = stop;
 		this.canceller = canceller;
+		this.rehearsals = rehearsals;
 	}
 
 	/** The run, stoppable by SIGTERM from start to report: the stop ends the process with the reported code. */
 	@Override
 	public void run(ApplicationArguments args) {
 		this.stop.arm(this.properties.stopTimeout(),
-				() -> this.canceller.cancelUntilStopped(this.flyway.getConfiguration().getDataSource()));
+				this.canceller::cancelUntilStopped);
 		int exitCode = ExitStatus.UNEXPECTED.code();
 		try {
 			runCommand(args);
@@ -156,6 +164,7 @@ class MigrationRunner implements ApplicationRunner {
 				? MigrationSourcesCheck.verify(this.flyway.getConfiguration()) : Map.of();
 		return switch (command) {
 			case MIGRATE -> migrate(scripts);
+			case REHEARSE -> rehearseOnly(scripts);
 			case INFO -> info(scripts);
 			case VALIDATE -> validate();
 			case REPAIR -> {
@@ -174,8 +183,12 @@ class MigrationRunner implements ApplicationRunner {
 	}
 
 	private RunOutcome migrate(Map<String, Resource> scripts) {
+		boolean rehearsesOnClone = this.properties.rehearsesOnClone();
 		MigrationPlan plan = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
 		this.progress.hideChecksumsOf(plan.secretChecksums());
+		if (!plan.pending().isEmpty() && rehearsesOnClone) {
+			rehearse();
+		}
 		if (!plan.pending().isEmpty() && this.properties.snapshot().isConfigured()) {
 			this.progress.snapshotTaken(this.snapshots.getObject().take(plan.targetVersion()));
 		}
@@ -188,6 +201,33 @@ class MigrationRunner implements ApplicationRunner {
 			return RunOutcome.of(Kind.UP_TO_DATE, "up to date, nothing to apply", after);
 		}
 		return RunOutcome.of(Kind.APPLIED, "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
+	}
+
+	/** The rehearsal alone: production is read, never written. */
+	private RunOutcome rehearseOnly(Map<String, Resource> scripts) {
+		MigrationPlan plan = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
+		this.progress.hideChecksumsOf(plan.secretChecksums());
+		if (plan.pending().isEmpty()) {
+			return RunOutcome.of(Kind.UP_TO_DATE, "up to date, nothing to rehearse", plan.info());
+		}
+		return RunOutcome.of(Kind.OK, rehearse().verdict(), plan.info());
+	}
+
+	/**
+	 * Rehearses the pending migrations on a clone of production, with every callback but the one that records
+	 * production's progress. A failed rehearsal is exit 9, before anything touched production.
+	 */
+	private RehearsalReport rehearse() {
+		List<Callback> callbacks = Arrays.stream(this.flyway.getConfiguration().getCallbacks())
+			.filter((callback) -> callback != this.progress)
+			.toList();
+		RehearsalReport rehearsal = this.rehearsals.getObject().rehearse(this.flyway.getConfiguration(), callbacks);
+		this.progress.rehearsed(rehearsal);
+		if (!rehearsal.passed()) {
+			throw new FerryException(ExitStatus.REHEARSAL_FAILED,
+					"the rehearsal on a clone of production failed, production was not touched: " + rehearsal.verdict());
+		}
+		return rehearsal;
 	}
 
 	private RunOutcome info(Map<String, Resource> scripts) {

@@ -21,10 +21,11 @@ import java.util.List;
  * @param pending the migrations still pending at the end
  * @param snapshot the snapshot taken before migrating, if any
  * @param error what failed, if anything did
+ * @param rehearsal what the rehearsal on a clone of production found, if the run rehearsed
  */
 public record RunReport(String command, String environment, String database, Instant startedAt, Duration duration,
 		String outcome, String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
-		List<PendingMigration> pending, String snapshot, Failure error) {
+		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal) {
 
 	/**
 	 * A migration this run applied.

@@ -97,6 +97,9 @@ public class RunReportWriter {
 			}
 			md.append('\n');
 		}
+		if (report.rehearsal() != null) {
+			rehearsalMarkdown(md, report.rehearsal());
+		}
 		if (report.error() != null) {
 			RunReport.Failure error = report.error();
 			md.append("**Failed**");
@@ -109,6 +112,26 @@ public class RunReportWriter {
 			md.append(":\n\n```\n").append(error.message()).append("\n```\n\n");
 		}
 		return this.masker.mask(md.toString());
+	}
+
+	private static void rehearsalMarkdown(StringBuilder md, RehearsalReport rehearsal) {
+		md.append("**Rehearsal on a clone of `").append(rehearsal.sourceCluster()).append("` (`").append(rehearsal.cloneCluster());
+		md.append("`): ").append(rehearsal.passed() ? "passed" : "failed").append("**. ").append(rehearsal.verdict());
+		md.append(". Writes blocked ").append(rehearsal.blockingMs()).append(" ms in all (budget per lock ");
+		md.append(rehearsal.lockBudgetMs()).append(" ms); clone ");
+		md.append(rehearsal.cloneDeleted() ? "deleted" : "NOT deleted, the next rehearsal deletes it").append(".\n\n");
+		if (!rehearsal.migrations().isEmpty()) {
+			md.append("| Rehearsed | Script | Result | Duration | Locks held on existing relations |\n");
+			md.append("| --- | --- | --- | ---: | --- |\n");
+			for (RehearsalReport.RehearsedMigration m : rehearsal.migrations()) {
+				md.append("| ").append(orR(m.version())).append(" | `").append(m.script()).append("` | ");
+				md.append(m.succeeded() ? "ok" : "**failed**").append(" | ").append(m.durationMs()).append(" ms | ");
+				md.append(m.locks().isEmpty() ? "-" : String.join("; ", m.locks().stream().map((lock) -> lock.mode()
+						+ " on `" + lock.relation() + "` " + lock.heldMs() + " ms").toList()));
+				md.append(" |\n");
+			}
+			md.append('\n');
+		}
 	}
 
 	private static String orR(String version) {
@@ -151,6 +174,9 @@ public class RunReportWriter {
 		map.put("snapshot", report.snapshot());
 		map.put("applied", report.applied().stream().map(RunReportWriter::asMap).toList());
 		map.put("pending", report.pending().stream().map(RunReportWriter::asMap).toList());
+		if (report.rehearsal() != null) {
+			map.put("rehearsal", asMap(report.rehearsal()));
+		}
 		if (report.error() != null) {
 			RunReport.Failure error = report.error();
 			Map<String, Object> failure = new LinkedHashMap<>();
@@ -172,6 +198,36 @@ public class RunReportWriter {
 		map.put("type", m.type());
 		map.put("checksum", m.checksum());
 		map.put("durationMs", m.durationMs());
+		return map;
+	}
+
+	private static Map<String, Object> asMap(RehearsalReport rehearsal) {
+		Map<String, Object> map = new LinkedHashMap<>();
+		map.put("clone", rehearsal.cloneCluster());
+		map.put("sourceCluster", rehearsal.sourceCluster());
+		map.put("passed", rehearsal.passed());
+		map.put("verdict", rehearsal.verdict());
+		map.put("lockBudgetMs", rehearsal.lockBudgetMs());
+		map.put("blockingMs", rehearsal.blockingMs());
+		map.put("cloneDeleted", rehearsal.cloneDeleted());
+		map.put("migrations", rehearsal.migrations().stream().map((m) -> {
+			Map<String, Object> migration = new LinkedHashMap<>();
+			migration.put("version", m.version());
+			migration.put("description", m.description());
+			migration.put("script", m.script());
+			migration.put("succeeded", m.succeeded());
+			migration.put("durationMs", m.durationMs());
+			migration.put("blockingMs", m.blockingMs());
+			migration.put("locks", m.locks().stream().map((lock) -> {
+				Map<String, Object> held = new LinkedHashMap<>();
+				held.put("relation", lock.relation());
+				held.put("mode", lock.mode());
+				held.put("blocksWrites", lock.blocksWrites());
+				held.put("heldMs", lock.heldMs());
+				return held;
+			}).toList());
+			return migration;
+		}).toList());
 		return map;
 	}
 

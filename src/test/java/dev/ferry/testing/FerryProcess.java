@@ -31,6 +31,8 @@ public final class FerryProcess {
 
 	private final List<String> extraClasspath = new ArrayList<>();
 
+	private final List<String> systemProperties = new ArrayList<>();
+
 	private Duration timeout = Duration.ofSeconds(90);
 
 	private boolean withoutLocale;
@@ -99,6 +101,12 @@ public final class FerryProcess {
 		return this;
 	}
 
+	/** A JVM system property, such as the hosts file a test resolves made-up AWS host names with. */
+	public FerryProcess systemProperty(String name, String value) {
+		this.systemProperties.add("-D" + name + "=" + value);
+		return this;
+	}
+
 	public FerryProcess timeout(Duration timeout) {
 		this.timeout = timeout;
 		return this;
@@ -112,7 +120,9 @@ public final class FerryProcess {
 			Path report = work.resolve("report.json");
 			Path summary = work.resolve("summary.md");
 			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-					"-Dspring.aot.enabled=true", "-cp", classpath(), "dev.ferry.FerryApplication"));
+					"-Dspring.aot.enabled=true"));
+			command.addAll(this.systemProperties);
+			command.addAll(List.of("-cp", classpath(), "dev.ferry.FerryApplication"));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(output.toFile());

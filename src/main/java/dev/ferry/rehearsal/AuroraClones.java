@@ -1,0 +1,236 @@
+package dev.ferry.rehearsal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.waiters.WaiterResponse;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DbClusterNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
+import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
+import software.amazon.awssdk.services.rds.model.Tag;
+import software.amazon.awssdk.services.rds.model.VpcSecurityGroupMembership;
+
+/**
+ * Ferry's copy-on-write clones of an Aurora cluster: made from the cluster's latest restorable time in its own
+ * subnet group and security groups, with one instance, named {@code ferry-rehearsal-<environment>-<timestamp>} and
+ * tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted.
+ */
+public class AuroraClones {
+
+	static final String PREFIX = "ferry-rehearsal-";
+
+	static final String REHEARSAL_TAG = "ferry:rehearsal";
+
+	private static final Log logger = LogFactory.getLog(AuroraClones.class);
+
+	private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+		.withZone(ZoneOffset.UTC);
+
+	private final RdsClient rds;
+
+	private final Clock clock;
+
+	public AuroraClones(RdsClient rds, Clock clock) {
+		this.rds = rds;
+		this.clock = clock;
+	}
+
+	/**
+	 * Makes the clone and its instance and waits until both are available.
+	 * @param sourceClusterId the cluster to clone
+	 * @param environment the environment's name, part of the clone's name and tags
+	 * @param instanceClass the instance class of the clone's one instance
+	 * @param timeout how long to wait for it
+	 * @return the clone, once it accepts connections
+	 */
+	public AuroraClone create(String sourceClusterId, String environment, String instanceClass, Duration timeout) {
+		String id = identifier(environment);
+		try {
+			DBCluster source = this.rds.describeDBClusters((request) -> request.dbClusterIdentifier(sourceClusterId))
+				.dbClusters()
+				.get(0);
+			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"), tag("ferry:environment", environment),
+					tag("ferry:source-cluster", sourceClusterId));
+			logger.info("Cloning cluster " + sourceClusterId + " (copy-on-write, latest restorable time) as " + id);
+			this.rds.restoreDBClusterToPointInTime((request) -> {
+				request.dbClusterIdentifier(id)
+					.sourceDBClusterIdentifier(sourceClusterId)
+					.restoreType("copy-on-write")
+					.useLatestRestorableTime(true)
+					.dbSubnetGroupName(source.dbSubnetGroup())
+					.vpcSecurityGroupIds(source.vpcSecurityGroups()
+						.stream()
+						.map(VpcSecurityGroupMembership::vpcSecurityGroupId)
+						.toList())
+					.port(source.port())
+					.dbClusterParameterGroupName(source.dbClusterParameterGroup())
+					.enableIAMDatabaseAuthentication(source.iamDatabaseAuthenticationEnabled())
+					.deletionProtection(false)
+					.copyTagsToSnapshot(false)
+					.tags(tags);
+				if (source.serverlessV2ScalingConfiguration() != null) {
+					request.serverlessV2ScalingConfiguration((scaling) -> scaling
+						.minCapacity(source.serverlessV2ScalingConfiguration().minCapacity())
+						.maxCapacity(source.serverlessV2ScalingConfiguration().maxCapacity()));
+				}
+			});
+			this.rds.createDBInstance((request) -> request.dbInstanceIdentifier(id)
+				.dbClusterIdentifier(id)
+				.engine(source.engine())
+				.dbInstanceClass(instanceClass)
+				.publiclyAccessible(false)
+				.tags(tags));
+			failIfNotReached(this.rds.waiter()
+				.waitUntilDBInstanceAvailable((request) -> request.dbInstanceIdentifier(id),
+						(wait) -> wait.waitTimeout(timeout)));
+			failIfNotReached(this.rds.waiter()
+				.waitUntilDBClusterAvailable((request) -> request.dbClusterIdentifier(id),
+						(wait) -> wait.waitTimeout(timeout)));
+			DBCluster clone = this.rds.describeDBClusters((request) -> request.dbClusterIdentifier(id))
+				.dbClusters()
+				.get(0);
+			return new AuroraClone(id, id, clone.endpoint(), clone.port());
+		}
+		catch (SdkException | IllegalStateException | IndexOutOfBoundsException ex) {
+			// Whatever got made is Ferry's and tagged: delete it now rather than leave it to the next run.
+			delete(new AuroraClone(id, id, null, null), false);
+			throw new FerryException(ExitStatus.REHEARSAL_CLONE_FAILED, "the rehearsal clone " + id + " of cluster "
+					+ sourceClusterId + " could not be made, production was not touched: " + ex.getMessage());
+		}
+	}
+
+	/**
+	 * Deletes the clone's instance and then the clone, without final snapshots. Aurora deletes a cluster whose
+	 * instances are being deleted; where it refuses, the instance is waited for first.
+	 * @param clone the clone
+	 * @param wait whether to wait for the instance to be gone when the cluster cannot be deleted yet; a run being
+	 * stopped does not wait and leaves the cluster to the next run's clean-up
+	 * @return whether the clone is gone (or going)
+	 */
+	public boolean delete(AuroraClone clone, boolean wait) {
+		// A SIGTERM interrupts the run's thread, and the SDK gives up on an interrupted thread: clean up first.
+		boolean interrupted = Thread.interrupted();
+		try {
+			try {
+				this.rds.deleteDBInstance((request) -> request.dbInstanceIdentifier(clone.instanceId())
+					.skipFinalSnapshot(true)
+					.deleteAutomatedBackups(true));
+			}
+			catch (DbInstanceNotFoundException ex) {
+				// Never made, or already going.
+			}
+			try {
+				deleteCluster(clone.clusterId());
+			}
+			catch (InvalidDbClusterStateException ex) {
+				if (!wait) {
+					throw ex;
+				}
+				this.rds.waiter()
+					.waitUntilDBInstanceDeleted((request) -> request.dbInstanceIdentifier(clone.instanceId()));
+				deleteCluster(clone.clusterId());
+			}
+			logger.info("Deleted the rehearsal clone " + clone.clusterId());
+			return true;
+		}
+		catch (SdkException ex) {
+			logger.warn("Could not delete the rehearsal clone " + clone.clusterId() + " (the next rehearsal deletes it"
+					+ " once it is older than FERRY_REHEARSAL_TIMEOUT): " + ex.getMessage());
+			return false;
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private void deleteCluster(String clusterId) {
+		try {
+			this.rds.deleteDBCluster((request) -> request.dbClusterIdentifier(clusterId).skipFinalSnapshot(true));
+		}
+		catch (DbClusterNotFoundException ex) {
+			// Never made.
+		}
+	}
+
+	/**
+	 * Deletes Ferry's rehearsal clones of this environment that are older than the rehearsal timeout: leftovers of
+	 * a run that was killed. A younger one may be another run's rehearsal in progress, and is left alone.
+	 * @param environment the environment's name
+	 * @param olderThan the age beyond which a clone is a leftover
+	 * @return the identifiers of the clones deleted
+	 */
+	public List<String> deleteLeftovers(String environment, Duration olderThan) {
+		Instant cutoff = this.clock.instant().minus(olderThan);
+		String prefix = PREFIX + slug(environment) + "-";
+		List<DBCluster> leftovers = this.rds.describeDBClustersPaginator((request) -> {
+		})
+			.dbClusters()
+			.stream()
+			.filter((cluster) -> cluster.dbClusterIdentifier().startsWith(prefix))
+			.filter((cluster) -> cluster.tagList().stream().anyMatch((tag) -> REHEARSAL_TAG.equals(tag.key())))
+			.filter((cluster) -> cluster.clusterCreateTime() == null || cluster.clusterCreateTime().isBefore(cutoff))
+			.toList();
+		for (DBCluster leftover : leftovers) {
+			logger.warn("Deleting the leftover rehearsal clone " + leftover.dbClusterIdentifier() + " (made "
+					+ leftover.clusterCreateTime() + ", older than FERRY_REHEARSAL_TIMEOUT " + olderThan + ")");
+			List<String> instances = leftover.dbClusterMembers().stream().map((member) -> member.dbInstanceIdentifier())
+				.toList();
+			for (String instance : instances) {
+				delete(new AuroraClone(leftover.dbClusterIdentifier(), instance, null, null), true);
+			}
+			if (instances.isEmpty()) {
+				delete(new AuroraClone(leftover.dbClusterIdentifier(), leftover.dbClusterIdentifier(), null, null), true);
+			}
+		}
+		return leftovers.stream().map(DBCluster::dbClusterIdentifier).toList();
+	}
+
+	String identifier(String environment) {
+		// A cluster identifier: at most 63 letters, digits and single hyphens, starting with a letter.
+		String env = slug(environment);
+		return PREFIX + env + "-" + STAMP.format(this.clock.instant());
+	}
+
+	private static String slug(String environment) {
+		String env = environment.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+		env = env.isEmpty() ? "unnamed" : env;
+		return (env.length() > 30) ? env.substring(0, 30).replaceAll("-$", "") : env;
+	}
+
+	private static void failIfNotReached(WaiterResponse<?> waited) {
+		waited.matched().exception().ifPresent((ex) -> {
+			throw new IllegalStateException(ex.getMessage(), ex);
+		});
+	}
+
+	private static Tag tag(String key, String value) {
+		return Tag.builder().key(key).value(value).build();
+	}
+
+	/**
+	 * A clone that exists.
+	 *
+	 * @param clusterId the clone's cluster identifier
+	 * @param instanceId its one instance
+	 * @param endpoint its writer endpoint
+	 * @param port its port
+	 */
+	public record AuroraClone(String clusterId, String instanceId, String endpoint, Integer port) {
+
+	}
+
+}
