@@ -16,6 +16,16 @@ locals {
     "${join(":", slice(split(":", var.snapshot_cluster_arn), 0, 5))}:cluster-snapshot:ferry-*",
   ]
 
+  # arn:aws:rds:region:account:cluster:id -> id; the rehearsal's clones are named
+  # ferry-rehearsal-<environment as Ferry writes it>-<timestamp> and tagged ferry:rehearsal=true.
+  rehearsal_cluster_id = var.rehearsal_cluster_arn == null ? null : element(split(":", var.rehearsal_cluster_arn), 6)
+  rds_arn_prefix       = var.rehearsal_cluster_arn == null ? null : join(":", slice(split(":", var.rehearsal_cluster_arn), 0, 5))
+  rehearsal_slug       = trim(substr(trim(replace(lower(var.environment), "/[^a-z0-9]+/", "-"), "-"), 0, 30), "-")
+  rehearsal_clone_arns = var.rehearsal_cluster_arn == null ? [] : [
+    "${local.rds_arn_prefix}:cluster:ferry-rehearsal-${local.rehearsal_slug}-*",
+    "${local.rds_arn_prefix}:db:ferry-rehearsal-${local.rehearsal_slug}-*",
+  ]
+
   # Secrets the task itself reads (admin + placeholder secrets) ...
   task_secret_arns = distinct(concat([var.db_secret_arn], values(var.placeholder_secrets)))
 
@@ -38,6 +48,12 @@ locals {
     var.db_name != null ? { FERRY_DB_NAME = var.db_name } : {},
     length(var.placeholder_secrets) > 0 ? { FERRY_PLACEHOLDER_SECRETS = local.placeholder_secrets } : {},
     local.snapshot_cluster_id != null ? { FERRY_SNAPSHOT_CLUSTER_ID = local.snapshot_cluster_id } : {},
+    local.rehearsal_cluster_id != null ? {
+      FERRY_REHEARSE                 = "clone"
+      FERRY_REHEARSAL_CLUSTER_ID     = local.rehearsal_cluster_id
+      FERRY_REHEARSAL_INSTANCE_CLASS = var.rehearsal_instance_class
+      FERRY_REHEARSAL_LOCK_BUDGET    = var.rehearsal_lock_budget
+    } : {},
   )
 
   container_environment = merge({ FERRY_LOG_FORMAT = "json" }, var.environment_variables, local.derived_environment)
@@ -220,7 +236,7 @@ resource "aws_iam_role_policy" "execution" {
 
 resource "aws_iam_role" "task" {
   name_prefix        = "${substr(var.name, 0, 27)}-task-"
-  description        = "Task role of ${var.name}: reads its secrets, snapshots its cluster"
+  description        = "Task role of ${var.name}: reads its secrets, snapshots its cluster, rehearses on clones"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 
   tags = var.tags
@@ -245,6 +261,70 @@ data "aws_iam_policy_document" "task" {
         "rds:ListTagsForResource",
       ]
       resources = local.snapshot_arns
+    }
+  }
+
+  # The rehearsal (FERRY_REHEARSE=clone): clone the cluster, add one instance, delete both. Every call that makes
+  # something requires the ferry:rehearsal tag on it and a ferry-rehearsal-<environment>-* name; deletion is allowed
+  # only for resources of that name that carry the tag.
+  dynamic "statement" {
+    for_each = var.rehearsal_cluster_arn == null ? [] : [1]
+    content {
+      sid     = "RehearsalDescribe"
+      actions = ["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
+      # Looking for a killed run's leftover clone lists the clusters of the account and region.
+      resources = ["${local.rds_arn_prefix}:cluster:*", "${local.rds_arn_prefix}:db:*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.rehearsal_cluster_arn == null ? [] : [1]
+    content {
+      sid     = "RehearsalCloneFromSource"
+      actions = ["rds:RestoreDBClusterToPointInTime"]
+      resources = concat([var.rehearsal_cluster_arn], local.rehearsal_clone_arns, [
+        "${local.rds_arn_prefix}:subgrp:*",
+        "${local.rds_arn_prefix}:cluster-pg:*",
+      ])
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/ferry:rehearsal"
+        values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.rehearsal_cluster_arn == null ? [] : [1]
+    content {
+      sid     = "RehearsalCloneInstance"
+      actions = ["rds:CreateDBInstance", "rds:AddTagsToResource"]
+      resources = concat(local.rehearsal_clone_arns, [
+        "${local.rds_arn_prefix}:subgrp:*",
+        "${local.rds_arn_prefix}:pg:*",
+      ])
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/ferry:rehearsal"
+        values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.rehearsal_cluster_arn == null ? [] : [1]
+    content {
+      sid       = "RehearsalDeleteClone"
+      actions   = ["rds:DeleteDBInstance", "rds:DeleteDBCluster"]
+      resources = local.rehearsal_clone_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/ferry:rehearsal"
+        values   = ["true"]
+      }
     }
   }
 

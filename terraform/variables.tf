@@ -179,6 +179,34 @@ variable "snapshot_cluster_arn" {
   }
 }
 
+variable "rehearsal_cluster_arn" {
+  description = "ARN of the Aurora cluster whose pending migrations are rehearsed on a copy-on-write clone before it is migrated (FERRY_REHEARSE=clone, FERRY_REHEARSAL_CLUSTER_ID): the task role may clone exactly this cluster and create, tag and delete clones named `ferry-rehearsal-<environment>-*` tagged `ferry:rehearsal=true`. Null: no rehearsal, no such permissions"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rehearsal_cluster_arn == null || can(regex("^arn:[^:]+:rds:[^:]+:[0-9]+:cluster:[A-Za-z][A-Za-z0-9-]*$", var.rehearsal_cluster_arn))
+    error_message = "rehearsal_cluster_arn must be an Aurora cluster ARN: arn:<partition>:rds:<region>:<account>:cluster:<identifier>."
+  }
+}
+
+variable "rehearsal_instance_class" {
+  description = "Instance class of the rehearsal clone's one instance (FERRY_REHEARSAL_INSTANCE_CLASS); `db.serverless` for a Serverless v2 cluster. Billed only for the rehearsal's minutes"
+  type        = string
+  default     = "db.t4g.medium"
+}
+
+variable "rehearsal_lock_budget" {
+  description = "Longest a rehearsed migration may hold a lock that blocks writes before the rehearsal fails with exit 9 (FERRY_REHEARSAL_LOCK_BUDGET), as a duration such as `5s` or `500ms`"
+  type        = string
+  default     = "5s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(ms|s|m)$", var.rehearsal_lock_budget))
+    error_message = "rehearsal_lock_budget must be a duration such as 500ms, 5s or 1m."
+  }
+}
+
 variable "kms_key_arns" {
   description = "ARNs of customer managed KMS keys that encrypt the secrets (kms:Decrypt is granted on exactly these, via Secrets Manager only). Leave empty for the AWS managed key aws/secretsmanager"
   type        = list(string)

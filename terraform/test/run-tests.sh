@@ -238,15 +238,34 @@ expect("FERRY_PLACEHOLDER_SECRETS", env.get("FERRY_PLACEHOLDER_SECRETS"), "api_d
 expect("FERRY_SNAPSHOT_CLUSTER_ID", env.get("FERRY_SNAPSHOT_CLUSTER_ID"), "ferry-ci")
 expect("FERRY_DB_HOST", env.get("FERRY_DB_HOST"), out["cluster_endpoint"])
 expect("FERRY_LOG_FORMAT", env.get("FERRY_LOG_FORMAT"), "json")
+expect("FERRY_REHEARSE", env.get("FERRY_REHEARSE"), "clone")
+expect("FERRY_REHEARSAL_CLUSTER_ID", env.get("FERRY_REHEARSAL_CLUSTER_ID"), "ferry-ci")
+expect("FERRY_REHEARSAL_LOCK_BUDGET", env.get("FERRY_REHEARSAL_LOCK_BUDGET"), "2s")
+expect("FERRY_REHEARSAL_INSTANCE_CLASS", env.get("FERRY_REHEARSAL_INSTANCE_CLASS"), "db.t4g.medium")
 
-# The task role: exactly these secrets, exactly this cluster and its ferry-* snapshots, nothing else.
+# The task role: exactly these secrets, exactly this cluster and its ferry-* snapshots, and the rehearsal's calls
+# on exactly this cluster and on ferry-rehearsal-ci-* clones carrying the ferry:rehearsal tag, nothing else.
 st = {s["Sid"]: s for s in doc["Statement"]}
 res = lambda s: sorted([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
-expect("task policy statements", sorted(st), ["ClusterSnapshots", "ReadSecrets"])
+act = lambda s: sorted([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+expect("task policy statements", sorted(st), ["ClusterSnapshots", "ReadSecrets", "RehearsalCloneFromSource",
+                                              "RehearsalCloneInstance", "RehearsalDeleteClone", "RehearsalDescribe"])
 expect("secrets readable", res(st["ReadSecrets"]), sorted([out["db_secret_arn"], out["api_db_secret_arn"]]))
 cluster = out["cluster_arn"]
-snapshots = cluster.rsplit(":", 2)[0] + ":cluster-snapshot:ferry-*"
+rds = cluster.rsplit(":", 2)[0]
+snapshots = rds + ":cluster-snapshot:ferry-*"
 expect("RDS resources", res(st["ClusterSnapshots"]), sorted([cluster, snapshots]))
+clones = [rds + ":cluster:ferry-rehearsal-ci-*", rds + ":db:ferry-rehearsal-ci-*"]
+expect("clone source", res(st["RehearsalCloneFromSource"]),
+       sorted([cluster] + clones + [rds + ":subgrp:*", rds + ":cluster-pg:*"]))
+expect("clone calls", act(st["RehearsalCloneFromSource"]), ["rds:RestoreDBClusterToPointInTime"])
+expect("clone instance", act(st["RehearsalCloneInstance"]), ["rds:AddTagsToResource", "rds:CreateDBInstance"])
+expect("clone deletion", res(st["RehearsalDeleteClone"]), sorted(clones))
+expect("clone deletion calls", act(st["RehearsalDeleteClone"]), ["rds:DeleteDBCluster", "rds:DeleteDBInstance"])
+for sid, key in [("RehearsalCloneFromSource", "aws:RequestTag/ferry:rehearsal"),
+                 ("RehearsalCloneInstance", "aws:RequestTag/ferry:rehearsal"),
+                 ("RehearsalDeleteClone", "aws:ResourceTag/ferry:rehearsal")]:
+    expect(sid + " condition", st[sid].get("Condition", {}).get("StringEquals", {}).get(key), "true")
 for e in errors:
     print(f"run-tests: {e}", file=sys.stderr)
 print(f"run-tests: trigger, task definition and task role checked, {len(errors)} problem(s)", file=sys.stderr)
@@ -474,6 +493,8 @@ main() {
 aws_endpoint_url               = "$ENDPOINT"
 image_digest                   = "$DIGEST"
 environment                    = "ci"
+rehearse                       = true
+rehearsal_lock_budget          = "2s"
 secret_recovery_window_in_days = 0
 ecr_force_delete               = true
 migration_timeout              = 300

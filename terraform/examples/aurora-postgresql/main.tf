@@ -1,6 +1,7 @@
 locals {
   name     = "ferry-${var.environment}"
   emulated = var.aws_endpoint_url != null
+  rehearse = var.rehearse != null ? var.rehearse : var.environment == "prod"
 
   # Repository layout: this example is terraform/examples/aurora-postgresql.
   repo_root     = abspath("${path.module}/../../..")
@@ -252,6 +253,9 @@ module "ferry" {
   db_secret_arn        = aws_rds_cluster.this.master_user_secret[0].secret_arn
   placeholder_secrets  = { api_db = aws_secretsmanager_secret.api_db.arn }
   snapshot_cluster_arn = aws_rds_cluster.this.arn
+  # Production's migrations are rehearsed on a clone of production first (on for prod unless `rehearse` says).
+  rehearsal_cluster_arn = local.rehearse ? aws_rds_cluster.this.arn : null
+  rehearsal_lock_budget = var.rehearsal_lock_budget
 
   # The RDS-managed master secret holds only username and password: host, port and database come from here.
   db_host               = aws_rds_cluster.this.endpoint

@@ -34,6 +34,18 @@ variable "environment" {
 # Network
 ################################################################################
 
+variable "rehearse" {
+  description = "Whether each migration is rehearsed on a copy-on-write clone of the cluster before the cluster is migrated (FERRY_REHEARSE=clone). Null: on where `environment` is prod"
+  type        = bool
+  default     = null
+}
+
+variable "rehearsal_lock_budget" {
+  description = "Longest a rehearsed migration may hold a lock that blocks writes (FERRY_REHEARSAL_LOCK_BUDGET)"
+  type        = string
+  default     = "5s"
+}
+
 variable "vpc_id" {
   description = "ID of an existing VPC; null creates a VPC (DNS hostnames on) with private subnets and the VPC endpoints the task needs"
   type        = string

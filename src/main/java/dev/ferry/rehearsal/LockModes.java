@@ -14,6 +14,8 @@ final class LockModes {
 
 	private static final int SHARE = WEAKEST_FIRST.indexOf("ShareLock");
 
+	private static final int SHARE_UPDATE_EXCLUSIVE = WEAKEST_FIRST.indexOf("ShareUpdateExclusiveLock");
+
 	private LockModes() {
 	}
 
@@ -29,6 +31,14 @@ final class LockModes {
 			}
 		}
 		return -1;
+	}
+
+	/**
+	 * Whether a mode is worth reporting: SHARE UPDATE EXCLUSIVE (which blocks other DDL, VACUUM and concurrent index
+	 * builds) and stronger. The weaker ones are what every query and row change takes.
+	 */
+	static boolean isStrong(String mode) {
+		return WEAKEST_FIRST.indexOf(mode) >= SHARE_UPDATE_EXCLUSIVE;
 	}
 
 	static boolean blocksWrites(String mode) {

@@ -27,8 +27,8 @@ import org.flywaydb.core.api.callback.Event;
 import org.postgresql.PGConnection;
 
 /**
- * Watches each rehearsed migration's session from a second connection: which existing relations it holds locks on,
- * in which mode, from when to when. Locks on relations the migration itself creates are nobody else's business and
+ * Watches each rehearsed migration's session from a second connection: which existing relations it holds strong
+ * locks on (SHARE UPDATE EXCLUSIVE and above), in which mode, from when to when. Locks on relations the migration itself creates are nobody else's business and
  * left out. A lock taken and released between two samples is missed, so a lock the report does not show was held
  * for less than the sampling interval.
  */
@@ -159,7 +159,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 		Map<String, HeldLock> strongest = new HashMap<>();
 		for (Map.Entry<LockKey, long[]> entry : spans.entrySet()) {
 			String relation = existing.get(entry.getKey().relation());
-			if (relation == null) {
+			if (relation == null || !LockModes.isStrong(entry.getKey().mode())) {
 				continue;
 			}
 			// Held until the transaction ended if it still was at the end, or if the migration failed (rolled back).

@@ -26,7 +26,8 @@ public record RehearsalReport(String cloneCluster, String sourceCluster, boolean
 	 * @param script its script
 	 * @param durationMs how long it ran
 	 * @param succeeded whether it succeeded
-	 * @param locks the strongest lock it held on each existing relation, longest first
+	 * @param locks the strongest lock it held on each existing relation, SHARE UPDATE EXCLUSIVE or stronger, longest
+	 * first
 	 */
 	public record RehearsedMigration(String version, String description, String script, long durationMs,
 			boolean succeeded, List<HeldLock> locks) {
