@@ -31,13 +31,16 @@ class LockTimeoutRetries {
 
 	private final InvalidIndexCleanup indexes;
 
+	private final BlockingSessions blockers;
+
 	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop,
-			InvalidIndexCleanup indexes) {
+			InvalidIndexCleanup indexes, BlockingSessions blockers) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.masker = masker;
 		this.stop = stop;
 		this.indexes = indexes;
+		this.blockers = blockers;
 	}
 
 	void migrate() {
@@ -56,15 +59,18 @@ class LockTimeoutRetries {
 				if (!FlywayFailures.isLockTimeout(ex) || this.stop.requested()) {
 					throw ex;
 				}
+				String blockedBy = BlockingSessions.describe(this.blockers.ofFailedMigration());
 				if (attempt >= tries) {
 					throw new FerryException(ExitStatus.LOCK_TIMEOUT,
-							"lock_timeout (" + this.properties.lockTimeout().toMillis() + " ms) hit " + tries
-									+ " times; another session holds a lock the migration needs: "
-									+ this.masker.mask(FlywayFailures.firstLine(ex.getMessage())),
+							this.masker.mask("lock_timeout (" + this.properties.lockTimeout().toMillis() + " ms) hit "
+									+ tries + " times; another session holds a lock the migration needs"
+									+ (blockedBy.isEmpty() ? "" : ", " + blockedBy) + ": "
+									+ FlywayFailures.firstLine(ex.getMessage())),
 							FlywayFailures.masked(ex, this.masker));
 				}
-				logger.warn("Lock timeout (try " + attempt + " of " + tries + "), retrying in " + delay.toMillis()
-						+ " ms: another session holds a lock the migration needs");
+				logger.warn(this.masker.mask("Lock timeout (try " + attempt + " of " + tries + "), retrying in "
+						+ delay.toMillis() + " ms: another session holds a lock the migration needs"
+						+ (blockedBy.isEmpty() ? "" : ", " + blockedBy)));
 				sleep(delay);
 				delay = delay.multipliedBy(2);
 			}

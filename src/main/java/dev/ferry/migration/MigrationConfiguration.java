@@ -8,6 +8,8 @@ import dev.ferry.secrets.SecretMasker;
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Wires Ferry into Spring Boot's Flyway auto-configuration: Boot builds the {@code Flyway} from
@@ -41,6 +43,13 @@ class MigrationConfiguration {
 	@Bean
 	InvalidIndexCleanup invalidIndexCleanup() {
 		return new InvalidIndexCleanup();
+	}
+
+	/** First of Ferry's callbacks, so that it watches also what the others do before a migration (an index drop). */
+	@Bean
+	@Order(Ordered.HIGHEST_PRECEDENCE)
+	BlockingSessions blockingSessions(SecretMasker masker) {
+		return new BlockingSessions(masker);
 	}
 
 	@Bean

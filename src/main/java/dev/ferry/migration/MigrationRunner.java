@@ -67,7 +67,7 @@ class MigrationRunner implements ApplicationRunner {
 
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
-			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes,
+			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes, BlockingSessions blockers,
 			ObjectProvider<CloneRehearsal> rehearsals) {
 		this.flyway = flyway;
 		this.properties = properties;
@@ -75,8 +75,8 @@ class MigrationRunner implements ApplicationRunner {
 		this.progress = progress;
 		this.masker = masker;
 		this.snapshots = snapshots;
-		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop, indexes);
-		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter);
+		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop, indexes, blockers);
+		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter, blockers);
 		this.stop = stop;
 		this.canceller = canceller;
 		this.rehearsals = rehearsals;

@@ -35,13 +35,16 @@ class RunReporter {
 
 	private final RunReportWriter writer;
 
+	private final BlockingSessions blockers;
+
 	RunReporter(Flyway flyway, FerryProperties properties, MigrationProgress progress, SecretMasker masker,
-			RunReportWriter writer) {
+			RunReportWriter writer, BlockingSessions blockers) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.progress = progress;
 		this.masker = masker;
 		this.writer = writer;
+		this.blockers = blockers;
 	}
 
 	void report(FerryCommand command, Instant started, RunOutcome outcome) {
@@ -53,7 +56,7 @@ class RunReporter {
 			MigrationInfo failed = this.progress.failed();
 			error = new RunReport.Failure(outcome.failure().status().meaning(), outcome.failure().getMessage(),
 					(failed != null) ? failed.getScript() : null, FlywayFailures.line(outcome.cause()),
-					FlywayFailures.sqlState(outcome.cause()));
+					FlywayFailures.sqlState(outcome.cause()), this.blockers.ofFailedMigration());
 			if (!this.progress.applied().isEmpty()) {
 				schemaVersion = versionAfterFailure();
 			}

@@ -110,6 +110,20 @@ public class RunReportWriter {
 				}
 			}
 			md.append(":\n\n```\n").append(error.message()).append("\n```\n\n");
+			if (!error.blockers().isEmpty()) {
+				md.append("| Blocked by pid | User | Application | State | For | Transaction open | Query |\n");
+				md.append("| ---: | --- | --- | --- | ---: | ---: | --- |\n");
+				for (RunReport.Blocker b : error.blockers()) {
+					md.append("| ").append(b.pid()).append(" | ").append(cell(b.user())).append(" | ");
+					md.append(cell(b.applicationName())).append(" | ").append(cell(b.state()));
+					if (b.waitEvent() != null) {
+						md.append(", waiting on ").append(cell(b.waitEvent()));
+					}
+					md.append(" | ").append(millis(b.stateAgeMs())).append(" | ").append(millis(b.transactionAgeMs()));
+					md.append(" | ").append(cell(b.query())).append(" |\n");
+				}
+				md.append('\n');
+			}
 		}
 		return this.masker.mask(md.toString());
 	}
@@ -140,6 +154,10 @@ public class RunReportWriter {
 
 	private static String cell(String text) {
 		return (text != null) ? text.replace("|", "\\|") : "";
+	}
+
+	private static String millis(Long millis) {
+		return (millis != null) ? millis + " ms" : "-";
 	}
 
 	private void write(Path path, String content, boolean append) {
@@ -185,6 +203,9 @@ public class RunReportWriter {
 			failure.put("script", error.script());
 			failure.put("line", error.line());
 			failure.put("sqlState", error.sqlState());
+			if (!error.blockers().isEmpty()) {
+				failure.put("blockers", error.blockers().stream().map(RunReportWriter::asMap).toList());
+			}
 			map.put("error", failure);
 		}
 		return map;
@@ -228,6 +249,19 @@ public class RunReportWriter {
 			}).toList());
 			return migration;
 		}).toList());
+		return map;
+	}
+
+	private static Map<String, Object> asMap(RunReport.Blocker b) {
+		Map<String, Object> map = new LinkedHashMap<>();
+		map.put("pid", b.pid());
+		map.put("user", b.user());
+		map.put("applicationName", b.applicationName());
+		map.put("state", b.state());
+		map.put("stateAgeMs", b.stateAgeMs());
+		map.put("transactionAgeMs", b.transactionAgeMs());
+		map.put("waitEvent", b.waitEvent());
+		map.put("query", b.query());
 		return map;
 	}
 
