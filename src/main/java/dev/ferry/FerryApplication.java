@@ -90,8 +90,7 @@ public class FerryApplication {
 		}
 		BindException bind = CauseChain.find(failure, BindException.class);
 		if (bind != null) {
-			// The value stays out of the message: the setting may hold a secret.
-			return "setting " + bind.getName() + " is invalid";
+			return masker.mask(FerryFailureReporter.invalidSetting(bind));
 		}
 		return masker.mask(String.valueOf(failure.getMessage()));
 	}

@@ -31,15 +31,21 @@ class FerryFailureReporter implements SpringBootExceptionReporter {
 		}
 		BindException bind = CauseChain.find(failure, BindException.class);
 		if (bind != null) {
-			// The value stays out of the message: the setting may hold a secret.
-			String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)
-					? " from " + bind.getProperty().getOrigin() : "";
-			Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
-			logger.error(line(ExitStatus.CONFIGURATION_INVALID,
-					"setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause)));
+			logger.error(line(ExitStatus.CONFIGURATION_INVALID, invalidSetting(bind)));
 			return true;
 		}
 		return false;
+	}
+
+	/**
+	 * What is wrong with a setting that cannot be bound, for the log and the report alike. The masker, which sees
+	 * every line and report, keeps a secret value out of it.
+	 */
+	static String invalidSetting(BindException bind) {
+		String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)
+				? " from " + bind.getProperty().getOrigin() : "";
+		Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
+		return "setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause);
 	}
 
 	private static String line(ExitStatus status, String message) {

@@ -47,6 +47,10 @@ class ExitCodesTest {
 			FerryRun run = FerryProcess.against(ExitCodesTest.this.database).env("FERRY_LOCK_TIMEOUT", "soon").run();
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 			assertThat(run.output()).contains("FERRY_LOCK_TIMEOUT").contains("ferry.lock-timeout");
+			assertThat(run.<String>report("$.message")).as("the report says what the log says")
+				.startsWith("setting ferry.lock-timeout from")
+				.contains("FERRY_LOCK_TIMEOUT");
+			assertThat(run.output()).contains(run.<String>report("$.message"));
 		}
 
 		@Test
