@@ -12,7 +12,10 @@ import dev.ferry.FerryException;
  */
 public enum FerryCommand {
 
-	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN;
+	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN,
+
+	/** What migrate would run, statement by statement, with the locks each takes; read-only. */
+	PLAN;
 
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);
