@@ -77,7 +77,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter);
 		this.stop = stop;
 		this.canceller = canceller;
-		this.planner = new MigrationPlanner(masker, System.getenv("PATH"));
+		this.planner = new MigrationPlanner(masker, placeholders::isSecret, System.getenv("PATH"));
 	}
 
 	/** The run, stoppable by SIGTERM from start to report: the stop ends the process with the reported code. */

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
@@ -37,14 +38,18 @@ public class MigrationPlanner {
 
 	private final SecretMasker masker;
 
+	private final Predicate<String> isSecret;
+
 	private final String path;
 
 	/**
 	 * @param masker masks the secret values the substituted scripts hold
+	 * @param isSecret tells which placeholders are secret
 	 * @param path where to look for squawk: the PATH
 	 */
-	public MigrationPlanner(SecretMasker masker, String path) {
+	public MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, String path) {
 		this.masker = masker;
+		this.isSecret = isSecret;
 		this.path = path;
 	}
 
@@ -93,13 +98,17 @@ public class MigrationPlanner {
 					note, List.of());
 		}
 		String fileName = fileName(migration.getScript());
-		String substituted = substitution.substitute(read(resource, configuration), fileName);
+		PlaceholderSubstitution.Substituted substituted = substitution.substitute(read(resource, configuration),
+				fileName, this.isSecret);
+		String text = substituted.text();
 		List<PlannedStatement> statements = new ArrayList<>();
-		for (String sql : ScriptStatements.split(substituted)) {
-			statements.add(new PlannedStatement(this.masker.mask(sql), LockTable.of(sql)));
+		for (ScriptStatements.Span span : ScriptStatements.spans(text)) {
+			String sql = text.substring(span.start(), span.end());
+			statements.add(new PlannedStatement(this.masker.mask(substituted.masked(span.start(), span.end())),
+					LockTable.of(sql)));
 		}
-		List<SquawkFinding> findings = (squawk != null) ? squawk.lint(fileName, this.masker.mask(substituted))
-				: List.of();
+		List<SquawkFinding> findings = (squawk != null)
+				? squawk.lint(fileName, this.masker.mask(substituted.masked(0, text.length()))) : List.of();
 		return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, statements,
 				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList());
 	}

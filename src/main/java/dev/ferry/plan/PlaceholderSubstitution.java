@@ -2,12 +2,16 @@ package dev.ferry.plan;
 
 import java.text.SimpleDateFormat;
 import java.util.Date;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.secrets.SecretMasker;
 import org.flywaydb.core.api.configuration.Configuration;
 
 /**
@@ -52,8 +56,17 @@ final class PlaceholderSubstitution {
 
 	/** The script as Flyway will parse it. */
 	String substitute(String script, String fileName) {
+		return substitute(script, fileName, (name) -> false).text();
+	}
+
+	/**
+	 * The script as Flyway will parse it, and where the values of secret placeholders are in it: a statement that
+	 * holds only part of a secret value (one with a quote or a semicolon in it can be split) is masked there too.
+	 */
+	Substituted substitute(String script, String fileName, Predicate<String> isSecret) {
+		List<int[]> secrets = new ArrayList<>();
 		if (!this.configuration.isPlaceholderReplacement()) {
-			return script;
+			return new Substituted(script, secrets);
 		}
 		String prefix = this.configuration.getPlaceholderPrefix();
 		String suffix = this.configuration.getPlaceholderSuffix();
@@ -64,12 +77,12 @@ final class PlaceholderSubstitution {
 			int open = script.indexOf(prefix, at);
 			if (open < 0) {
 				result.append(script, at, script.length());
-				return result.toString();
+				return new Substituted(result.toString(), secrets);
 			}
 			int close = script.indexOf(suffix, open + prefix.length());
 			if (close < 0) {
 				result.append(script, at, script.length());
-				return result.toString();
+				return new Substituted(result.toString(), secrets);
 			}
 			result.append(script, at, open);
 			String name = script.substring(open + prefix.length(), close);
@@ -79,9 +92,38 @@ final class PlaceholderSubstitution {
 				throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "no value for placeholder " + prefix + name
 						+ suffix + " used by " + fileName + " (set FERRY_PLACEHOLDER_" + name + ")");
 			}
+			if (isSecret.test(name) && !value.isEmpty()) {
+				secrets.add(new int[] { result.length(), result.length() + value.length() });
+			}
 			result.append(value);
 			at = close + suffix.length();
 		}
+	}
+
+	/**
+	 * A substituted script.
+	 *
+	 * @param text its text
+	 * @param secrets where secret values are in it: start and end of each
+	 */
+	record Substituted(String text, List<int[]> secrets) {
+
+		/** The part of the text from start to end, with every piece of a secret value in it masked. */
+		String masked(int start, int end) {
+			StringBuilder result = new StringBuilder();
+			int at = start;
+			for (int[] secret : this.secrets.stream().sorted((a, b) -> Integer.compare(a[0], b[0])).toList()) {
+				int from = Math.max(secret[0], at);
+				int to = Math.min(secret[1], end);
+				if (from >= to) {
+					continue;
+				}
+				result.append(this.text, at, from).append(SecretMasker.MASK);
+				at = to;
+			}
+			return result.append(this.text, at, end).toString();
+		}
+
 	}
 
 	/**

@@ -44,11 +44,16 @@ public final class ScriptStatements {
 
 	/** The statements of a script whose placeholders are already substituted, in order. */
 	public static List<String> split(String sql) {
+		return spans(sql).stream().map((span) -> sql.substring(span.start(), span.end())).toList();
+	}
+
+	/** Where each statement is in the script. */
+	static List<Span> spans(String sql) {
 		return new ScriptStatements(sql).all();
 	}
 
-	private List<String> all() {
-		List<String> statements = new ArrayList<>();
+	private List<Span> all() {
+		List<Span> statements = new ArrayList<>();
 		int start = -1;
 		int nonCommentTokens = 0;
 		String previousKeyword = null;
@@ -57,7 +62,7 @@ public final class ScriptStatements {
 		while (true) {
 			if (this.pos >= this.sql.length()) {
 				if (start >= 0 && nonCommentTokens > 0 && !this.sql.substring(start).trim().isEmpty()) {
-					statements.add(this.sql.substring(start).trim());
+					statements.add(trimmed(start, this.sql.length()));
 				}
 				return statements;
 			}
@@ -87,8 +92,9 @@ public final class ScriptStatements {
 			if (c == ';' && this.parens <= 0 && this.blocks.isEmpty()) {
 				this.pos++;
 				if (nonCommentTokens > 0) {
-					String statement = this.sql.substring(start, tokenStart).trim();
-					statements.add(statement);
+					Span span = trimmed(start, tokenStart);
+					statements.add(span);
+					String statement = this.sql.substring(span.start(), span.end());
 					if (COPY_FROM_STDIN.matcher(withoutLeadingComments(statement)).matches()) {
 						skipCopyData();
 					}
@@ -116,6 +122,27 @@ public final class ScriptStatements {
 				previousKeyword = null;
 			}
 		}
+	}
+
+	/** As Java's {@code trim()}: Flyway trims each statement. */
+	private Span trimmed(int start, int end) {
+		while (start < end && this.sql.charAt(start) <= ' ') {
+			start++;
+		}
+		while (end > start && this.sql.charAt(end - 1) <= ' ') {
+			end--;
+		}
+		return new Span(start, end);
+	}
+
+	/**
+	 * Where a statement is in its script.
+	 *
+	 * @param start its first character
+	 * @param end after its last character
+	 */
+	record Span(int start, int end) {
+
 	}
 
 	private static boolean isParenthesis(String word) {

@@ -77,6 +77,32 @@ class PlanMatchesMigrateTest {
 		assertThat(planned).hasSize(3);
 	}
 
+	@Test
+	void quotesCommentsAndDollarQuotesAreSplitAsFlywaySplitsThem() throws IOException {
+		TestDatabase database = PostgresServer.get().createDatabase();
+		Path db = Files.createDirectories(this.folder.resolve("db"));
+		Scripts.in(db).write("V1__tricky.sql", """
+				-- a comment; with a semicolon
+				CREATE TABLE "we;ird" (id int, note text);
+				/* a block /* nested; */ still the comment; */
+				INSERT INTO "we;ird" VALUES (1, 'a;b'), (2, E'c\\';d'), (3, $$e;f$$), (4, $tag$g;$$;h$tag$);
+				COMMENT ON TABLE "we;ird" IS 'it''s; fine'; SELECT 1;
+				CREATE FUNCTION two() RETURNS int LANGUAGE plpgsql AS $body$
+				BEGIN
+				  RETURN 2; -- inside; the body
+				END;
+				$body$;
+
+				DO $$ BEGIN PERFORM two(); END $$;
+				-- the last comment; ends the script
+				""");
+
+		List<String> planned = assertPlanIsWhatMigrateSends(database, FerryProcess.against(database).locations(db),
+				this.folder);
+
+		assertThat(planned).hasSize(6);
+	}
+
 	@Property(tries = 5, seed = "20261130", whenFixedSeed = FixedSeedMode.ALLOW, shrinking = ShrinkingMode.OFF,
 			afterFailure = AfterFailureMode.SAMPLE_ONLY)
 	void aGeneratedProjectsPlanIsWhatMigrateSends(@ForAll("projects") GeneratedProject project) throws IOException {
