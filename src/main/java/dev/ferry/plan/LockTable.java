@@ -3,6 +3,7 @@ package dev.ferry.plan;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -228,10 +229,12 @@ public final class LockTable {
 				forms.add(rule.form());
 				strongest = rule.mode().stronger(strongest);
 				String actionEffect = rule.effect();
-				if (rule.form().equals("ADD COLUMN") && VOLATILE_DEFAULT.matcher(action).matches()) {
+				boolean addColumn = rule.form().equals("ADD COLUMN");
+				if (addColumn && VOLATILE_DEFAULT.matcher(action).matches()) {
 					actionEffect = StatementLock.REWRITES;
 				}
-				else if (rule.note() != null && !notes.contains(rule.note())) {
+				else if (rule.note() != null && !notes.contains(rule.note())
+						&& (!addColumn || action.toUpperCase(Locale.ROOT).contains("DEFAULT"))) {
 					notes.add(rule.note());
 				}
 				effect = strongerEffect(effect, actionEffect);

@@ -46,6 +46,9 @@ class PlanLocksTest {
 			CREATE VIEW parent_names AS SELECT id, v FROM parent;
 			CREATE TABLE gone (id int);
 			CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+			CREATE TABLE "Odd Name" (id int PRIMARY KEY);
+			CREATE TABLE measurements (at date, v int) PARTITION BY RANGE (at);
+			CREATE TABLE m2025 (at date, v int);
 			""";
 
 	private static final String FORMS = """
@@ -84,6 +87,18 @@ class PlanLocksTest {
 			CREATE TABLE fresh (id int PRIMARY KEY, parent_id int REFERENCES parent (id));
 			DROP INDEX child_amount_idx;
 			DROP TABLE gone;
+			ALTER TABLE child ADD COLUMN token uuid DEFAULT gen_random_uuid();
+			ALTER TABLE "Odd Name" ADD CONSTRAINT odd_unique UNIQUE (id);
+			ALTER TABLE child DROP CONSTRAINT child_amount_check;
+			LOCK TABLE "Odd Name" IN ROW EXCLUSIVE MODE;
+			REINDEX INDEX child_note_index;
+			REINDEX TABLE parent;
+			ANALYZE parent;
+			CLUSTER parent USING parent_pkey;
+			ALTER TABLE measurements ATTACH PARTITION m2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+			CREATE TABLE m2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+			ALTER VIEW parent_names RENAME TO parent_list;
+			DROP VIEW parent_list;
 			TRUNCATE child;
 			""";
 
