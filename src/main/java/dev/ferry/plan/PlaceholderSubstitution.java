@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import dev.ferry.ExitStatus;
@@ -134,7 +135,7 @@ final class PlaceholderSubstitution {
 	 * @param currentSchema the first schema on the search path
 	 * @param schemas the schemas that exist
 	 */
-	record Session(String database, String user, String currentSchema, java.util.Set<String> schemas) {
+	record Session(String database, String user, String currentSchema, Set<String> schemas) {
 
 	}
 
