@@ -352,12 +352,14 @@ data "aws_iam_policy_document" "deploy_assume" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # The migrate job runs in the GitHub environment of this name; the image job runs on main.
+    # The migrate job runs in the GitHub environment of this name, the plan before its approval in
+    # <name>-plan (no reviewers: plan-environment.yml); the image job runs on main.
     condition {
       test     = "StringLike"
       variable = "token.actions.githubusercontent.com:sub"
       values = [
         "repo:${var.github_repository}:environment:${var.environment}",
+        "repo:${var.github_repository}:environment:${var.environment}-plan",
         "repo:${var.github_repository}:ref:refs/heads/main",
       ]
     }

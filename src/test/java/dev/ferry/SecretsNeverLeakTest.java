@@ -83,6 +83,33 @@ class SecretsNeverLeakTest {
 		}
 	}
 
+	/**
+	 * In a plan, a secret value stands in statements as Flyway splits them: a quote and a semicolon in the value can
+	 * put a piece of it (here the marked middle) into a statement of its own, where the value as a whole is not.
+	 */
+	@ParameterizedTest(name = "{index}: {1} logs")
+	@MethodSource("adversarialValues")
+	void aSecretPlaceholderNeverLeavesThePlanEvenWhereItsQuoteOrSemicolonSplitsAStatement(String value, String format) {
+		String piece = "piece-Zq9-of-the-secret";
+		String secret = value + "';" + piece + ";'";
+		Scripts.in(this.folder)
+			.write("V1__table.sql", "CREATE TABLE t (v text);")
+			.write("V2__uses.sql", "INSERT INTO t VALUES ('${ferry_password}');\nCOMMENT ON TABLE t IS '${ferry_password}';")
+			.write("R__view.sql", "CREATE OR REPLACE VIEW v AS SELECT '${ferry_password}'::text AS s;");
+
+		FerryRun plan = FerryProcess.against(this.database)
+			.locations(this.folder)
+			.env("FERRY_PLACEHOLDER_ferry_password", secret)
+			.env("FERRY_LOG_FORMAT", format)
+			.env("LOGGING_LEVEL_DEV_FERRY", "debug")
+			.run("plan");
+
+		assertThat(plan.exitCode()).as(plan.toString()).isZero();
+		assertThat(plan.<List<String>>report("$.plan.migrations[*].statements[*].sql")).hasSizeGreaterThanOrEqualTo(3);
+		assertNoneOf(secret, plan);
+		assertNoneOf(piece, plan);
+	}
+
 	@Test
 	void theChecksumOfARepeatableScriptThatUsesASecretIsNeitherLoggedNorReported() {
 		Scripts.in(this.folder)

@@ -12,7 +12,13 @@ import dev.ferry.FerryException;
  */
 public enum FerryCommand {
 
-	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN, REHEARSE;
+	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN,
+
+	/** What migrate would run, statement by statement, with the locks each takes; read-only. */
+	PLAN,
+
+	/** The rehearsal on a clone of production alone; production is only read. */
+	REHEARSE;
 
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);

@@ -15,6 +15,8 @@ import dev.ferry.migration.RunOutcome.Kind;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.rehearsal.CloneRehearsal;
 import dev.ferry.report.RehearsalReport;
+import dev.ferry.plan.MigrationPlanner;
+import dev.ferry.plan.Plan;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.snapshot.PreMigrationSnapshot;
@@ -25,6 +27,7 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.MigrationState;
 import org.flywaydb.core.api.output.ValidateResult;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -65,6 +68,8 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final ObjectProvider<CloneRehearsal> rehearsals;
 
+	private final MigrationPlanner planner;
+
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
 			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes, BlockingSessions blockers,
@@ -80,6 +85,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.stop = stop;
 		this.canceller = canceller;
 		this.rehearsals = rehearsals;
+		this.planner = new MigrationPlanner(masker, placeholders::isSecret, System.getenv("PATH"));
 	}
 
 	/** The run, stoppable by SIGTERM from start to report: the stop ends the process with the reported code. */
@@ -166,6 +172,7 @@ class MigrationRunner implements ApplicationRunner {
 			case MIGRATE -> migrate(scripts);
 			case REHEARSE -> rehearseOnly(scripts);
 			case INFO -> info(scripts);
+			case PLAN -> plan(scripts);
 			case VALIDATE -> validate();
 			case REPAIR -> {
 				this.flyway.repair();
@@ -241,6 +248,27 @@ class MigrationRunner implements ApplicationRunner {
 		}
 		int count = MigrationPlan.pending(info).size();
 		return RunOutcome.of(Kind.OK, (count == 0) ? "up to date, nothing pending" : count + " pending", info);
+	}
+
+	/**
+	 * What migrate would run, read-only: the same checks and Flyway's same view of what is pending as migrate, no
+	 * snapshot, no lock, no history table.
+	 */
+	private RunOutcome plan(Map<String, Resource> scripts) {
+		MigrationPlan pending = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
+		this.progress.hideChecksumsOf(pending.secretChecksums());
+		// An outdated repeatable is in Flyway's view twice: applied (Outdated) and resolved anew (Pending); it runs once.
+		List<MigrationInfo> toRun = pending.pending()
+			.stream()
+			.filter((migration) -> migration.getState() == MigrationState.PENDING)
+			.toList();
+		Plan plan = this.planner.plan(this.flyway.getConfiguration(), toRun, scripts);
+		this.planner.log(plan);
+		int count = plan.migrationCount();
+		String message = (plan.migrations().isEmpty()) ? "up to date, migrate would run nothing"
+				: "migrate would run " + count + " migration" + ((count == 1) ? "" : "s") + ", "
+						+ plan.statementCount() + " statement" + ((plan.statementCount() == 1) ? "" : "s");
+		return RunOutcome.of(Kind.OK, message, pending.info()).with(plan);
 	}
 
 	private RunOutcome validate() {

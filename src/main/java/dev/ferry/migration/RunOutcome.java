@@ -1,6 +1,7 @@
 package dev.ferry.migration;
 
 import dev.ferry.FerryException;
+import dev.ferry.plan.Plan;
 import org.flywaydb.core.api.MigrationInfoService;
 
 /**
@@ -12,16 +13,21 @@ import org.flywaydb.core.api.MigrationInfoService;
  * @param schemaVersion the schema's version at the end, if known
  * @param failure why the run failed, with its exit status; {@code null} on success
  * @param cause the exception behind the failure, for the failing line and SQLSTATE
+ * @param plan what migrate would run, for the plan command
  */
 record RunOutcome(Kind kind, String message, MigrationInfoService info, String schemaVersion, FerryException failure,
-		Throwable cause) {
+		Throwable cause, Plan plan) {
 
 	static RunOutcome of(Kind kind, String message, MigrationInfoService info) {
-		return new RunOutcome(kind, message, info, MigrationPlan.schemaVersion(info), null, null);
+		return new RunOutcome(kind, message, info, MigrationPlan.schemaVersion(info), null, null, null);
 	}
 
 	static RunOutcome failed(FerryException failure, Throwable cause) {
-		return new RunOutcome(Kind.FAILED, failure.getMessage(), null, null, failure, cause);
+		return new RunOutcome(Kind.FAILED, failure.getMessage(), null, null, failure, cause, null);
+	}
+
+	RunOutcome with(Plan plan) {
+		return new RunOutcome(this.kind, this.message, this.info, this.schemaVersion, this.failure, this.cause, plan);
 	}
 
 	boolean succeeded() {

@@ -64,7 +64,7 @@ class RunReporter {
 		RunReport report = new RunReport(commandName, this.properties.environment(), database(), started, duration,
 				outcome.kind().label(), outcome.message(), outcome.succeeded() ? 0 : outcome.failure().getExitCode(),
 				schemaVersion, this.progress.applied(), pendingReport(outcome.info()), this.progress.snapshot(), error,
-				this.progress.rehearsal());
+				this.progress.rehearsal(), outcome.plan());
 		this.writer.write(report, this.properties.reportFile(), this.properties.stepSummary());
 		if (outcome.succeeded()) {
 			logger.info(this.masker.mask("Ferry " + commandName + " on " + report.database() + " ("

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.ferry.plan.Plan;
+
 /**
  * What one run did: written as JSON to {@code FERRY_REPORT_FILE} and as Markdown to {@code FERRY_STEP_SUMMARY}.
  * Every text in it has been masked before it got here.
@@ -22,10 +24,11 @@ import java.util.List;
  * @param snapshot the snapshot taken before migrating, if any
  * @param error what failed, if anything did
  * @param rehearsal what the rehearsal on a clone of production found, if the run rehearsed
+ * @param plan what migrate would run, for the plan command
  */
 public record RunReport(String command, String environment, String database, Instant startedAt, Duration duration,
 		String outcome, String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
-		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal) {
+		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal, Plan plan) {
 
 	/**
 	 * A migration this run applied.

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.ferry.plan.PlanReport;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -89,7 +90,7 @@ public class RunReportWriter {
 			}
 			md.append('\n');
 		}
-		if (!report.pending().isEmpty()) {
+		if (!report.pending().isEmpty() && report.plan() == null) {
 			md.append("| Pending | Description | Script | State |\n| --- | --- | --- | --- |\n");
 			for (RunReport.PendingMigration m : report.pending()) {
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
@@ -99,6 +100,9 @@ public class RunReportWriter {
 		}
 		if (report.rehearsal() != null) {
 			rehearsalMarkdown(md, report.rehearsal());
+		}
+		if (report.plan() != null) {
+			md.append(PlanReport.markdown(report.plan()));
 		}
 		if (report.error() != null) {
 			RunReport.Failure error = report.error();
@@ -207,6 +211,9 @@ public class RunReportWriter {
 				failure.put("blockers", error.blockers().stream().map(RunReportWriter::asMap).toList());
 			}
 			map.put("error", failure);
+		}
+		if (report.plan() != null) {
+			map.put("plan", PlanReport.json(report.plan()));
 		}
 		return map;
 	}

@@ -1,0 +1,222 @@
+package dev.ferry.plan;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import dev.ferry.ExitStatus;
+import dev.ferry.FerryException;
+import dev.ferry.plan.Plan.PlannedMigration;
+import dev.ferry.plan.Plan.PlannedStatement;
+import dev.ferry.plan.Plan.SquawkFinding;
+import dev.ferry.secrets.SecretMasker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.core.io.Resource;
+
+/**
+ * Tells what a migrate would do, without doing any of it: for each migration Flyway says is pending (its own
+ * {@code info()}), the statements Flyway would send, as {@link ScriptStatements} splits the script after
+ * {@link PlaceholderSubstitution}, each with the locks {@link LockTable} names, and squawk's findings when squawk is
+ * on the PATH. The only queries it sends read the session's names and the existing schemas.
+ */
+public class MigrationPlanner {
+
+	private static final Log logger = LogFactory.getLog(MigrationPlanner.class);
+
+	private final SecretMasker masker;
+
+	private final Predicate<String> isSecret;
+
+	private final String path;
+
+	/**
+	 * @param masker masks the secret values the substituted scripts hold
+	 * @param isSecret tells which placeholders are secret
+	 * @param path where to look for squawk: the PATH
+	 */
+	public MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, String path) {
+		this.masker = masker;
+		this.isSecret = isSecret;
+		this.path = path;
+	}
+
+	/**
+	 * @param configuration Flyway's configuration
+	 * @param pending the migrations Flyway would run, in order
+	 * @param scripts the scripts of Flyway's locations, keyed by their path within the location
+	 * @return the plan, masked
+	 */
+	public Plan plan(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
+		PlaceholderSubstitution.Session session = session(configuration);
+		PlannedMigration schemas = schemaCreation(configuration, session);
+		if (pending.isEmpty() && schemas == null) {
+			return new Plan(List.of(), null);
+		}
+		PlaceholderSubstitution substitution = new PlaceholderSubstitution(configuration, session);
+		Squawk squawk = Squawk.onPath(this.path);
+		try {
+			List<PlannedMigration> migrations = new ArrayList<>();
+			if (schemas != null) {
+				migrations.add(schemas);
+			}
+			for (MigrationInfo migration : pending) {
+				migrations.add(plan(configuration, migration, scripts, substitution, squawk));
+			}
+			String squawkNote = (squawk == null) ? Squawk.NOT_ON_PATH : squawk.problem();
+			return new Plan(migrations, squawkNote);
+		}
+		finally {
+			if (squawk != null) {
+				squawk.close();
+			}
+		}
+	}
+
+	private PlannedMigration plan(Configuration configuration, MigrationInfo migration, Map<String, Resource> scripts,
+			PlaceholderSubstitution substitution, Squawk squawk) {
+		String version = (migration.getVersion() != null) ? migration.getVersion().getVersion() : null;
+		String state = migration.getState().getDisplayName();
+		Resource resource = find(scripts, migration.getScript());
+		if (!"SQL".equals(migration.getType().name()) || resource == null) {
+			String note = "JDBC".equals(migration.getType().name())
+					? "Java migration " + migration.getScript() + ", statements not known in advance"
+					: migration.getType().name() + " migration, statements not known in advance";
+			return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, List.of(),
+					note, List.of());
+		}
+		String fileName = fileName(migration.getScript());
+		PlaceholderSubstitution.Substituted substituted = substitution.substitute(read(resource, configuration),
+				fileName, this.isSecret);
+		String text = substituted.text();
+		List<PlannedStatement> statements = new ArrayList<>();
+		for (ScriptStatements.Span span : ScriptStatements.spans(text)) {
+			String sql = text.substring(span.start(), span.end());
+			statements.add(new PlannedStatement(this.masker.mask(substituted.masked(span.start(), span.end())),
+					LockTable.of(sql)));
+		}
+		List<SquawkFinding> findings = (squawk != null)
+				? squawk.lint(fileName, this.masker.mask(substituted.masked(0, text.length()))) : List.of();
+		return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, statements,
+				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList());
+	}
+
+	/**
+	 * Flyway's own first step (its {@code DbSchemas.create}, with {@code createSchemas} on, as by default): the
+	 * history table's schema and every configured schema that does not exist yet is created.
+	 */
+	private static PlannedMigration schemaCreation(Configuration configuration, PlaceholderSubstitution.Session session) {
+		if (!configuration.isCreateSchemas()) {
+			return null;
+		}
+		List<String> schemas = new ArrayList<>(List.of(configuration.getSchemas()));
+		String defaultSchema = (configuration.getDefaultSchema() != null) ? configuration.getDefaultSchema()
+				: (schemas.isEmpty() ? session.currentSchema() : schemas.get(0));
+		if (defaultSchema != null && !schemas.contains(defaultSchema)) {
+			schemas.add(0, defaultSchema);
+		}
+		List<PlannedStatement> statements = new ArrayList<>();
+		for (String schema : schemas) {
+			if (!session.schemas().contains(schema)) {
+				String sql = "CREATE SCHEMA \"" + schema.replace("\"", "\"\"") + "\"";
+				statements.add(new PlannedStatement(sql, LockTable.of(sql)));
+			}
+		}
+		if (statements.isEmpty()) {
+			return null;
+		}
+		return new PlannedMigration(null, "Flyway creates the missing schemas", "(Flyway: create schemas)", Plan.FLYWAY,
+				statements, null, List.of());
+	}
+
+	private SquawkFinding masked(SquawkFinding finding) {
+		return new SquawkFinding(finding.rule(), finding.level(), finding.line(), this.masker.mask(finding.message()),
+				this.masker.mask(finding.help()));
+	}
+
+	/** Logs the plan, a line per migration and per statement. */
+	public void log(Plan plan) {
+		for (PlannedMigration migration : plan.migrations()) {
+			logger.info(this.masker.mask("Would run " + migration.label() + " (" + migration.state() + ")"
+					+ ((migration.note() != null) ? ": " + migration.note() : "")));
+			int number = 1;
+			for (PlannedStatement statement : migration.statements()) {
+				logger.info(this.masker.mask("  " + number++ + ". " + oneLine(statement.sql()) + "  -- "
+						+ statement.lock().describe()));
+			}
+			for (SquawkFinding finding : migration.findings()) {
+				logger.info(this.masker.mask("  squawk " + finding.level() + " " + finding.rule()
+						+ ((finding.line() != null) ? " at line " + finding.line() : "") + ": " + finding.message()));
+			}
+		}
+		if (plan.squawk() != null && !plan.migrations().isEmpty()) {
+			logger.info(plan.squawk());
+		}
+	}
+
+	static String oneLine(String sql) {
+		return ScriptStatements.withoutLeadingComments(sql).replaceAll("\\s+", " ").trim();
+	}
+
+	private static PlaceholderSubstitution.Session session(Configuration configuration) {
+		try (Connection connection = configuration.getDataSource().getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet row = statement.executeQuery("SELECT current_database(), current_user, current_schema()")) {
+			row.next();
+			String database = row.getString(1);
+			String user = row.getString(2);
+			String currentSchema = row.getString(3);
+			Set<String> schemas = new HashSet<>();
+			try (ResultSet names = statement.executeQuery("SELECT nspname FROM pg_catalog.pg_namespace")) {
+				while (names.next()) {
+					schemas.add(names.getString(1));
+				}
+			}
+			return new PlaceholderSubstitution.Session(database, user, currentSchema, schemas);
+		}
+		catch (SQLException ex) {
+			throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
+					"cannot read the session's database and user for Flyway's placeholders: " + ex.getMessage(), ex);
+		}
+	}
+
+	private static String read(Resource resource, Configuration configuration) {
+		try (InputStream in = resource.getInputStream()) {
+			return new String(in.readAllBytes(), configuration.getEncoding());
+		}
+		catch (IOException ex) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+					"cannot read migration script " + resource.getDescription() + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	private static String fileName(String path) {
+		return path.substring(path.lastIndexOf('/') + 1);
+	}
+
+	private static Resource find(Map<String, Resource> scripts, String script) {
+		Resource exact = scripts.get(script);
+		if (exact != null) {
+			return exact;
+		}
+		return scripts.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.map(Map.Entry::getValue)
+			.findFirst()
+			.orElse(null);
+	}
+
+}

@@ -1,0 +1,74 @@
+package dev.ferry.plan;
+
+import java.util.List;
+
+/**
+ * What a migrate would do now: the migrations it would run, in order, each with the statements Flyway would send.
+ * Every text in it is masked.
+ *
+ * @param migrations the pending migrations, in the order Flyway runs them
+ * @param squawk a note about squawk when it did not lint the scripts ("squawk not on PATH"), else {@code null}
+ */
+public record Plan(List<PlannedMigration> migrations, String squawk) {
+
+	/** The state of Flyway's own step. */
+	public static final String FLYWAY = "Flyway";
+
+	/** The migrations, Flyway's own schema creation aside. */
+	public int migrationCount() {
+		return (int) this.migrations.stream().filter((m) -> !m.byFlyway()).count();
+	}
+
+	public int statementCount() {
+		return this.migrations.stream().mapToInt((m) -> m.statements().size()).sum();
+	}
+
+	/**
+	 * One pending migration.
+	 *
+	 * @param version its version, {@code null} for a repeatable one
+	 * @param description its description
+	 * @param script its script (or class, for a Java migration)
+	 * @param state Flyway's state for it: Pending or Outdated
+	 * @param statements its statements, empty for a Java migration
+	 * @param note what else to say about it (a Java migration's statements are not known in advance)
+	 * @param findings squawk's findings for its script
+	 */
+	public record PlannedMigration(String version, String description, String script, String state,
+			List<PlannedStatement> statements, String note, List<SquawkFinding> findings) {
+
+		public String label() {
+			return byFlyway() ? this.script : ((this.version != null) ? "V" + this.version : "R") + " " + this.script;
+		}
+
+		/** Whether this is Flyway's own step (creating the schemas) rather than a migration. */
+		public boolean byFlyway() {
+			return FLYWAY.equals(this.state);
+		}
+
+	}
+
+	/**
+	 * One statement as Flyway would send it.
+	 *
+	 * @param sql its text, placeholders substituted, secret values masked
+	 * @param lock the locks it takes
+	 */
+	public record PlannedStatement(String sql, StatementLock lock) {
+
+	}
+
+	/**
+	 * One finding of squawk's.
+	 *
+	 * @param rule squawk's rule name
+	 * @param level its level (Warning, Error)
+	 * @param line the line in the script, counted from 1
+	 * @param message what squawk says
+	 * @param help squawk's advice, if any
+	 */
+	public record SquawkFinding(String rule, String level, Integer line, String message, String help) {
+
+	}
+
+}

@@ -1,0 +1,77 @@
+package dev.ferry.plan;
+
+import java.util.List;
+
+/**
+ * The table-level locks one statement takes, according to {@link LockTable}.
+ *
+ * @param form the statement's form as the table names it, {@code null} when the table does not know it
+ * @param locks the locks on relations that exist before the statement, strongest first
+ * @param effect what it does to the table's data beyond locking ("rewrites the table", "scans the table"), if
+ * anything
+ * @param note what else to know (a new relation, a lock that depends on the data), if anything
+ */
+public record StatementLock(String form, List<RelationLock> locks, String effect, String note) {
+
+	static final String NOT_KNOWN = "lock not known";
+
+	static final String REWRITES = "rewrites the table";
+
+	static StatementLock unknown() {
+		return new StatementLock(null, List.of(), null, NOT_KNOWN);
+	}
+
+	public boolean known() {
+		return this.form != null;
+	}
+
+	public boolean rewrites() {
+		return REWRITES.equals(this.effect);
+	}
+
+	/** The strongest lock's mode, {@code none}, or {@code lock not known}. */
+	public String lock() {
+		if (!known()) {
+			return NOT_KNOWN;
+		}
+		return this.locks.isEmpty() ? "none" : this.locks.get(0).mode().label();
+	}
+
+	/** The relation the strongest lock is on, if any. */
+	public String relation() {
+		return this.locks.isEmpty() ? null : this.locks.get(0).relation();
+	}
+
+	/** One line for the log and the Markdown: {@code ACCESS EXCLUSIVE on app.user, rewrites the table}. */
+	public String describe() {
+		StringBuilder text = new StringBuilder();
+		if (!known()) {
+			return NOT_KNOWN;
+		}
+		if (this.locks.isEmpty()) {
+			text.append("no lock on existing relations");
+		}
+		for (int i = 0; i < this.locks.size(); i++) {
+			text.append((i == 0) ? "" : "; ").append(this.locks.get(i).mode().label()).append(" on ")
+				.append(this.locks.get(i).relation());
+		}
+		if (this.effect != null) {
+			text.append(", ").append(this.effect);
+		}
+		if (this.note != null) {
+			text.append(" (").append(this.note).append(')');
+		}
+		return text.toString();
+	}
+
+	/**
+	 * A lock on one relation.
+	 *
+	 * @param mode the lock mode
+	 * @param relation the relation as the statement names it
+	 */
+	public record RelationLock(LockMode mode, String relation) {
+
+	}
+
+}
