@@ -7,15 +7,16 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.ferry.database.LockMode;
 import dev.ferry.plan.StatementLock.RelationLock;
 
-import static dev.ferry.plan.LockMode.ACCESS_EXCLUSIVE;
-import static dev.ferry.plan.LockMode.EXCLUSIVE;
-import static dev.ferry.plan.LockMode.ROW_EXCLUSIVE;
-import static dev.ferry.plan.LockMode.ROW_SHARE;
-import static dev.ferry.plan.LockMode.SHARE;
-import static dev.ferry.plan.LockMode.SHARE_ROW_EXCLUSIVE;
-import static dev.ferry.plan.LockMode.SHARE_UPDATE_EXCLUSIVE;
+import static dev.ferry.database.LockMode.ACCESS_EXCLUSIVE;
+import static dev.ferry.database.LockMode.EXCLUSIVE;
+import static dev.ferry.database.LockMode.ROW_EXCLUSIVE;
+import static dev.ferry.database.LockMode.ROW_SHARE;
+import static dev.ferry.database.LockMode.SHARE;
+import static dev.ferry.database.LockMode.SHARE_ROW_EXCLUSIVE;
+import static dev.ferry.database.LockMode.SHARE_UPDATE_EXCLUSIVE;
 
 /**
  * Which table-level lock a statement takes on which relation, from PostgreSQL's documentation (version 15): section

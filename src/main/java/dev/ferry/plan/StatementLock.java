@@ -2,6 +2,8 @@ package dev.ferry.plan;
 
 import java.util.List;
 
+import dev.ferry.database.LockMode;
+
 /**
  * The table-level locks one statement takes, according to {@link LockTable}.
  *

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import dev.ferry.database.LockMode;
 import dev.ferry.migration.EachMigrationCallback;
 import dev.ferry.report.RehearsalReport.HeldLock;
 import dev.ferry.report.RehearsalReport.RehearsedMigration;
@@ -159,16 +160,18 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 		Map<String, HeldLock> strongest = new HashMap<>();
 		for (Map.Entry<LockKey, long[]> entry : spans.entrySet()) {
 			String relation = existing.get(entry.getKey().relation());
-			if (relation == null || !LockModes.isStrong(entry.getKey().mode())) {
+			LockMode mode = LockMode.ofPgLocksMode(entry.getKey().mode());
+			if (relation == null || mode == null || !mode.isStrong()) {
 				continue;
 			}
 			// Held until the transaction ended if it still was at the end, or if the migration failed (rolled back).
 			long until = (stillHeld.contains(entry.getKey()) || !succeeded) ? endNanos : entry.getValue()[1];
 			long heldMillis = Math.max(0, (until - entry.getValue()[0]) / 1_000_000);
-			HeldLock lock = new HeldLock(relation, LockModes.label(entry.getKey().mode()),
-					LockModes.blocksWrites(entry.getKey().mode()), heldMillis);
-			strongest.merge(relation, lock, (a, b) -> (LockModes.strength(b.mode()) > LockModes.strength(a.mode())
-					|| (b.mode().equals(a.mode()) && b.heldMs() > a.heldMs())) ? b : a);
+			HeldLock lock = new HeldLock(relation, mode.label(), mode.blocksWrites(), heldMillis);
+			strongest.merge(relation, lock, (a, b) -> {
+				int stronger = LockMode.ofLabel(b.mode()).compareTo(LockMode.ofLabel(a.mode()));
+				return (stronger > 0 || (stronger == 0 && b.heldMs() > a.heldMs())) ? b : a;
+			});
 		}
 		List<HeldLock> locks = strongest.values()
 			.stream()

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.ferry.database.LockMode;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.PostgresServer;
