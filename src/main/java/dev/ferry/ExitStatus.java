@@ -17,7 +17,8 @@ public enum ExitStatus {
 	MIGRATION_FAILED(6, "migration failed"),
 	LOCK_TIMEOUT(7, "lock timeout"),
 	SNAPSHOT_FAILED(8, "snapshot failed"),
-	// 9 and 10 are DESIGN.md's (rehearsal, drift).
+	// 9 is DESIGN.md's rehearsal.
+	DRIFT(10, "drift"),
 	STOPPED(11, "stopped by SIGTERM");
 
 	private final int code;

@@ -12,7 +12,7 @@ import dev.ferry.FerryException;
  */
 public enum FerryCommand {
 
-	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN;
+	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN, DRIFT;
 
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.ferry.drift.DriftMode;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -41,6 +43,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * the statement timeout plus a minute when one is set, else none (TCP keepalive then ends a black hole)
  * @param idleInTransactionTimeout the session's idle_in_transaction_session_timeout, so that the server ends a
  * session whose client vanished mid-transaction and releases its locks (FERRY_IDLE_IN_TRANSACTION_TIMEOUT)
+ * @param drift what drift from Ferry's record of the schema does to a migrate: fail, warn or off (FERRY_DRIFT)
  */
 @ConfigurationProperties("ferry")
 public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
@@ -51,7 +54,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
 		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
-		@DefaultValue("60s") Duration idleInTransactionTimeout) {
+		@DefaultValue("60s") Duration idleInTransactionTimeout, @DefaultValue("warn") DriftMode drift) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();

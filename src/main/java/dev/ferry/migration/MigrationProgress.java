@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import dev.ferry.drift.DriftFindings;
 import dev.ferry.report.RunReport.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
@@ -31,6 +32,8 @@ class MigrationProgress extends EachMigrationCallback {
 	private String snapshot;
 
 	private Set<String> secretChecksums = Set.of();
+
+	private DriftFindings drift;
 
 	MigrationProgress(SecretMasker masker) {
 		this.masker = masker;
@@ -81,6 +84,16 @@ class MigrationProgress extends EachMigrationCallback {
 	/** The snapshot this run took, if any. */
 	String snapshot() {
 		return this.snapshot;
+	}
+
+	/** Remembers what the drift check found, for the report. */
+	void driftChecked(DriftFindings findings) {
+		this.drift = findings;
+	}
+
+	/** What this run's drift check found, if it checked. */
+	DriftFindings drift() {
+		return this.drift;
 	}
 
 	List<AppliedMigration> applied() {
