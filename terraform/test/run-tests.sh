@@ -238,6 +238,7 @@ expect("FERRY_PLACEHOLDER_SECRETS", env.get("FERRY_PLACEHOLDER_SECRETS"), "api_d
 expect("FERRY_SNAPSHOT_CLUSTER_ID", env.get("FERRY_SNAPSHOT_CLUSTER_ID"), "ferry-ci")
 expect("FERRY_DB_HOST", env.get("FERRY_DB_HOST"), out["cluster_endpoint"])
 expect("FERRY_LOG_FORMAT", env.get("FERRY_LOG_FORMAT"), "json")
+expect("FERRY_DRIFT", env.get("FERRY_DRIFT"), "warn")
 
 # The task role: exactly these secrets, exactly this cluster and its ferry-* snapshots, nothing else.
 st = {s["Sid"]: s for s in doc["Statement"]}
