@@ -34,6 +34,9 @@ public class DriftCheck {
 
 	private static final Log logger = LogFactory.getLog(DriftCheck.class);
 
+	/** "Ferr": the first key of Ferry's advisory lock around writing its record. */
+	private static final int LOCK_CLASS = 0x46657272;
+
 	private final Flyway flyway;
 
 	private final FerryProperties properties;
@@ -120,7 +123,9 @@ public class DriftCheck {
 			HistoryTable history = HistoryTable.of(configuration(), connection);
 			prepare(connection, "SET");
 			// Runners that finish together take turns, each reading the catalog only once the one before committed.
-			try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
+			// (The two-key form: a key space apart from Flyway's one-key lock.)
+			try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(" + LOCK_CLASS
+					+ ", hashtext(?))")) {
 				lock.setString(1, "ferry:" + history.sibling(CatalogRecord.TABLE));
 				lock.execute();
 			}
