@@ -35,8 +35,7 @@ import org.springframework.stereotype.Component;
 /**
  * One run of Ferry, in the order it happens: choose the command, refuse an unsafe clean, wait for the database,
  * run the command (for migrate: plan, drift check, snapshot, migrate with lock-timeout retries, record the schema for
- * the next drift check), report. The exit status
- * travels in the {@link FerryException} it throws; success is 0.
+ * the next drift check), report. The exit status travels in the {@link FerryException} it throws; success is 0.
  */
 @Component
 class MigrationRunner implements ApplicationRunner {
