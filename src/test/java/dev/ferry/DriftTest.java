@@ -298,6 +298,20 @@ class DriftTest {
 		assertNoDrift(next);
 	}
 
+	@Test
+	void baselineRecordsTheSchemaItMarksSoDriftIsMeasuredFromThere() {
+		this.database.execute("CREATE SCHEMA app; CREATE SCHEMA audit; CREATE TABLE app.legacy (id int)");
+
+		FerryRun baseline = ferry().run("baseline");
+		this.database.execute("ALTER TABLE app.legacy ADD COLUMN added_by_hand int");
+		FerryRun check = ferry().run("drift");
+
+		assertThat(baseline.exitCode()).as(baseline.toString()).isZero();
+		assertThat(check.exitCode()).as(check.toString()).isZero();
+		assertThat(check.<List<String>>report("$.drift[*].line"))
+			.containsExactly("column app.legacy.added_by_hand added: integer");
+	}
+
 	private static void assertNoDrift(FerryRun run) {
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.<String>report("$.driftCheck")).as(run.toString()).startsWith("no drift: the schema is as");
