@@ -42,6 +42,7 @@ locals {
     {
       FERRY_ENVIRONMENT  = var.environment
       FERRY_DB_SECRET_ID = var.db_secret_arn
+      FERRY_DRIFT        = var.drift
       AWS_REGION         = local.region
     },
     var.db_host != null ? { FERRY_DB_HOST = var.db_host, FERRY_DB_PORT = tostring(var.db_port) } : {},

@@ -168,6 +168,17 @@ variable "placeholder_secrets" {
   }
 }
 
+variable "drift" {
+  description = "What drift from Ferry's record of the schema (changes made by hand since its last run) does to a migrate (FERRY_DRIFT): `fail` (exit 10, nothing applied), `warn` (reported, the migration goes on) or `off` (not checked)"
+  type        = string
+  default     = "warn"
+
+  validation {
+    condition     = contains(["fail", "warn", "off"], var.drift)
+    error_message = "drift must be fail, warn or off."
+  }
+}
+
 variable "snapshot_cluster_arn" {
   description = "ARN of the Aurora cluster to snapshot before migrating (FERRY_SNAPSHOT_CLUSTER_ID); the task role may snapshot exactly this cluster and manage its `ferry-*` snapshots. Null: no snapshot, no RDS permissions"
   type        = string

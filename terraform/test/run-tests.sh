@@ -242,6 +242,7 @@ expect("FERRY_REHEARSE", env.get("FERRY_REHEARSE"), "clone")
 expect("FERRY_REHEARSAL_CLUSTER_ID", env.get("FERRY_REHEARSAL_CLUSTER_ID"), "ferry-ci")
 expect("FERRY_REHEARSAL_LOCK_BUDGET", env.get("FERRY_REHEARSAL_LOCK_BUDGET"), "2s")
 expect("FERRY_REHEARSAL_INSTANCE_CLASS", env.get("FERRY_REHEARSAL_INSTANCE_CLASS"), "db.t4g.medium")
+expect("FERRY_DRIFT", env.get("FERRY_DRIFT"), "warn")
 
 # The task role: exactly these secrets, exactly this cluster and its ferry-* snapshots, and the rehearsal's calls
 # on exactly this cluster and on ferry-rehearsal-ci-* clones carrying the ferry:rehearsal tag, nothing else.

@@ -18,7 +18,7 @@ public enum ExitStatus {
 	LOCK_TIMEOUT(7, "lock timeout"),
 	SNAPSHOT_FAILED(8, "snapshot failed"),
 	REHEARSAL_FAILED(9, "rehearsal failed"),
-	// 10 is DESIGN.md's drift.
+	DRIFT(10, "drift"),
 	STOPPED(11, "stopped by SIGTERM"),
 	REHEARSAL_CLONE_FAILED(12, "rehearsal clone could not be made");
 

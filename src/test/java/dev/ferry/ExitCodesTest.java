@@ -232,6 +232,21 @@ class ExitCodesTest {
 	}
 
 	@Test
+	void driftExitsWith10WhenFerryDriftIsFailAndNothingIsApplied() {
+		Scripts scripts = Scripts.in(this.folder).write("V1__one.sql", "CREATE TABLE one (id int);");
+		assertThat(migrate().exitCode()).isZero();
+		this.database.execute("ALTER TABLE one ADD COLUMN added_by_hand text");
+		scripts.write("V2__two.sql", "CREATE TABLE two (id int);");
+
+		FerryRun run = FerryProcess.against(this.database).locations(this.folder).env("FERRY_DRIFT", "fail").run();
+
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(10);
+		assertThat(run.<String>report("$.error.status")).isEqualTo("drift");
+		assertThat(run.output()).contains("column public.one.added_by_hand added: text");
+		assertThat(this.database.tableExists("public.two")).as("nothing applied").isFalse();
+	}
+
+	@Test
 	void sigtermDuringAMigrationExitsWith11WithTheMigrationRolledBack() throws Exception {
 		Scripts.in(this.folder).write("V1__slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(60);");
 		FerryProcess.Started started = FerryProcess.against(this.database).locations(this.folder).start();

@@ -18,7 +18,10 @@ public enum FerryCommand {
 	PLAN,
 
 	/** The rehearsal on a clone of production alone; production is only read. */
-	REHEARSE;
+	REHEARSE,
+
+	/** The drift check alone: the live schema against Ferry's record of it; read-only. */
+	DRIFT;
 
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);

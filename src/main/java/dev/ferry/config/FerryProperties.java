@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.drift.DriftMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -44,6 +45,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * the statement timeout plus a minute when one is set, else none (TCP keepalive then ends a black hole)
  * @param idleInTransactionTimeout the session's idle_in_transaction_session_timeout, so that the server ends a
  * session whose client vanished mid-transaction and releases its locks (FERRY_IDLE_IN_TRANSACTION_TIMEOUT)
+ * @param drift what drift from Ferry's record of the schema does to a migrate: fail, warn or off (FERRY_DRIFT)
  * @param rehearse {@code clone} to rehearse pending migrations on an Aurora clone before production, empty or
  * {@code off} not to (FERRY_REHEARSE)
  * @param rehearsal how the rehearsal is made and judged
@@ -57,7 +59,8 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
 		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
-		@DefaultValue("60s") Duration idleInTransactionTimeout, String rehearse, @DefaultValue Rehearsal rehearsal) {
+		@DefaultValue("60s") Duration idleInTransactionTimeout, @DefaultValue("warn") DriftMode drift, String rehearse,
+		@DefaultValue Rehearsal rehearsal) {
 
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();

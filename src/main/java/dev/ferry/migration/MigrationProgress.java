@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import dev.ferry.drift.DriftFindings;
 import dev.ferry.report.RehearsalReport;
 import dev.ferry.report.RunReport.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;
@@ -34,6 +35,8 @@ class MigrationProgress extends EachMigrationCallback {
 	private RehearsalReport rehearsal;
 
 	private Set<String> secretChecksums = Set.of();
+
+	private DriftFindings drift;
 
 	MigrationProgress(SecretMasker masker) {
 		this.masker = masker;
@@ -93,6 +96,16 @@ class MigrationProgress extends EachMigrationCallback {
 	/** The snapshot this run took, if any. */
 	String snapshot() {
 		return this.snapshot;
+	}
+
+	/** Remembers what the drift check found, for the report. */
+	void driftChecked(DriftFindings findings) {
+		this.drift = findings;
+	}
+
+	/** What this run's drift check found, if it checked. */
+	DriftFindings drift() {
+		return this.drift;
 	}
 
 	List<AppliedMigration> applied() {

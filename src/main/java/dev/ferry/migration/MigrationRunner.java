@@ -11,6 +11,9 @@ import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
+import dev.ferry.drift.DriftCheck;
+import dev.ferry.drift.DriftFindings;
+import dev.ferry.drift.DriftMode;
 import dev.ferry.migration.RunOutcome.Kind;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.rehearsal.CloneRehearsal;
@@ -38,8 +41,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * One run of Ferry, in the order it happens: choose the command, refuse an unsafe clean, wait for the database,
- * run the command (for migrate: plan, snapshot, migrate with lock-timeout retries), report. The exit status
- * travels in the {@link FerryException} it throws; success is 0.
+ * run the command (for migrate: plan, drift check, snapshot, migrate with lock-timeout retries, record the schema for
+ * the next drift check), report. The exit status travels in the {@link FerryException} it throws; success is 0.
  */
 @Component
 class MigrationRunner implements ApplicationRunner {
@@ -70,10 +73,12 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final MigrationPlanner planner;
 
+	private final DriftCheck drift;
+
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
 			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes, BlockingSessions blockers,
-			ObjectProvider<CloneRehearsal> rehearsals) {
+			ObjectProvider<CloneRehearsal> rehearsals, DriftCheck drift) {
 		this.flyway = flyway;
 		this.properties = properties;
 		this.placeholderCheck = new PlaceholderCheck(placeholders);
@@ -86,6 +91,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.canceller = canceller;
 		this.rehearsals = rehearsals;
 		this.planner = new MigrationPlanner(masker, placeholders::isSecret, System.getenv("PATH"));
+		this.drift = drift;
 	}
 
 	/** The run, stoppable by SIGTERM from start to report: the stop ends the process with the reported code. */
@@ -166,7 +172,8 @@ class MigrationRunner implements ApplicationRunner {
 
 	private RunOutcome execute(FerryCommand command) {
 		// Even repair and baseline: with a location missing, repair would mark every applied migration deleted.
-		Map<String, Resource> scripts = (command != FerryCommand.CLEAN)
+		// (drift compares the database with Ferry's record only: it needs no scripts.)
+		Map<String, Resource> scripts = (command != FerryCommand.CLEAN && command != FerryCommand.DRIFT)
 				? MigrationSourcesCheck.verify(this.flyway.getConfiguration()) : Map.of();
 		return switch (command) {
 			case MIGRATE -> migrate(scripts);
@@ -180,12 +187,16 @@ class MigrationRunner implements ApplicationRunner {
 			}
 			case BASELINE -> {
 				this.flyway.baseline();
-				yield RunOutcome.of(Kind.OK, "baselined", this.flyway.info());
+				// The baselined schema is what the scripts after the baseline start from: drift is measured from it.
+				RunOutcome baselined = RunOutcome.of(Kind.OK, "baselined", this.flyway.info());
+				this.drift.record(baselined.schemaVersion());
+				yield baselined;
 			}
 			case CLEAN -> {
 				this.flyway.clean();
 				yield RunOutcome.of(Kind.OK, "cleaned", this.flyway.info());
 			}
+			case DRIFT -> drift();
 		};
 	}
 
@@ -193,6 +204,12 @@ class MigrationRunner implements ApplicationRunner {
 		boolean rehearsesOnClone = this.properties.rehearsesOnClone();
 		MigrationPlan plan = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
 		this.progress.hideChecksumsOf(plan.secretChecksums());
+		if (this.properties.drift() != DriftMode.OFF) {
+			checkDrift("nothing applied");
+		}
+		else {
+			this.progress.driftChecked(DriftFindings.notCompared("no drift check: FERRY_DRIFT=off"));
+		}
 		if (!plan.pending().isEmpty() && rehearsesOnClone) {
 			rehearse();
 		}
@@ -204,10 +221,33 @@ class MigrationRunner implements ApplicationRunner {
 		// Nothing was pending, so nothing changed since the plan was read: no need to resolve every script again.
 		// (Something pending yet nothing applied means another runner applied it meanwhile.)
 		MigrationInfoService after = (count == 0 && plan.pending().isEmpty()) ? plan.info() : this.flyway.info();
-		if (count == 0) {
-			return RunOutcome.of(Kind.UP_TO_DATE, "up to date, nothing to apply", after);
+		RunOutcome outcome = (count == 0) ? RunOutcome.of(Kind.UP_TO_DATE, "up to date, nothing to apply", after)
+				: RunOutcome.of(Kind.APPLIED, "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
+		this.drift.record(outcome.schemaVersion());
+		return outcome;
+	}
+
+	/**
+	 * The drift command: the check alone, read-only. It checks whatever FERRY_DRIFT says, since checking is all it
+	 * is asked to do; only {@code fail} makes drift its failure.
+	 */
+	private RunOutcome drift() {
+		DriftFindings findings = checkDrift("the drift command changes nothing");
+		return new RunOutcome(Kind.OK, findings.summary(), null, null, null, null, null);
+	}
+
+	/**
+	 * Compares the schema with Ferry's record. With FERRY_DRIFT=fail, drift (or a check that could not run, so
+	 * cannot vouch for the schema) is exit 10; otherwise it was logged as a warning and is reported.
+	 */
+	private DriftFindings checkDrift(String consequence) {
+		DriftFindings findings = this.drift.check();
+		this.progress.driftChecked(findings);
+		if (this.properties.drift() == DriftMode.FAIL && (findings.drifted() || findings.failed())) {
+			throw new FerryException(ExitStatus.DRIFT, this.masker.mask(findings.summary()
+					+ " (FERRY_DRIFT=fail); " + consequence));
 		}
-		return RunOutcome.of(Kind.APPLIED, "applied " + count + " migration" + ((count == 1) ? "" : "s"), after);
+		return findings;
 	}
 
 	/** The rehearsal alone: production is read, never written. */

@@ -6,7 +6,9 @@ import java.util.List;
 
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
+import dev.ferry.drift.DriftFindings;
 import dev.ferry.report.RunReport;
+import dev.ferry.report.RunReport.DriftedObject;
 import dev.ferry.report.RunReport.PendingMigration;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
@@ -61,10 +63,11 @@ class RunReporter {
 				schemaVersion = versionAfterFailure();
 			}
 		}
+		DriftFindings drift = this.progress.drift();
 		RunReport report = new RunReport(commandName, this.properties.environment(), database(), started, duration,
 				outcome.kind().label(), outcome.message(), outcome.succeeded() ? 0 : outcome.failure().getExitCode(),
 				schemaVersion, this.progress.applied(), pendingReport(outcome.info()), this.progress.snapshot(), error,
-				this.progress.rehearsal(), outcome.plan());
+				this.progress.rehearsal(), outcome.plan(), (drift != null) ? drift.summary() : null, driftReport(drift));
 		this.writer.write(report, this.properties.reportFile(), this.properties.stepSummary());
 		if (outcome.succeeded()) {
 			logger.info(this.masker.mask("Ferry " + commandName + " on " + report.database() + " ("
@@ -94,6 +97,16 @@ class RunReporter {
 		}
 		int query = url.indexOf('?');
 		return (query >= 0) ? url.substring(0, query) : url;
+	}
+
+	private static List<DriftedObject> driftReport(DriftFindings drift) {
+		if (drift == null) {
+			return List.of();
+		}
+		return drift.changes()
+			.stream()
+			.map((d) -> new DriftedObject(d.object(), d.change().id(), d.before(), d.after(), d.describe()))
+			.toList();
 	}
 
 	private List<PendingMigration> pendingReport(MigrationInfoService info) {

@@ -42,7 +42,7 @@ public final class FailedStartReport {
 		RunReport report = new RunReport(command, (environmentName != null) ? environmentName.trim() : "unnamed",
 				"unknown", started, Duration.between(started, Instant.now()), "failed", message, status.code(), null,
 				List.of(), List.of(), null, new RunReport.Failure(status.meaning(), message, null, null, null, List.of()),
-				null, null);
+				null, null, null, List.of());
 		writer.write(report, reportFile, stepSummary);
 	}
 

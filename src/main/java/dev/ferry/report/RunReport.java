@@ -25,10 +25,17 @@ import dev.ferry.plan.Plan;
  * @param error what failed, if anything did
  * @param rehearsal what the rehearsal on a clone of production found, if the run rehearsed
  * @param plan what migrate would run, for the plan command
+ * @param driftCheck what the drift check found, or why it did not compare; none where the run did not check
+ * @param drift each object that differs from Ferry's record of the schema
  */
 public record RunReport(String command, String environment, String database, Instant startedAt, Duration duration,
 		String outcome, String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
-		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal, Plan plan) {
+		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal, Plan plan,
+		String driftCheck, List<DriftedObject> drift) {
+
+	public RunReport {
+		drift = (drift != null) ? List.copyOf(drift) : List.of();
+	}
 
 	/**
 	 * A migration this run applied.
@@ -60,6 +67,19 @@ public record RunReport(String command, String environment, String database, Ins
 	 * @param checksum Flyway's checksum
 	 */
 	public record PendingMigration(String version, String description, String script, String state, Integer checksum) {
+
+	}
+
+	/**
+	 * An object of the managed schemas that differs from Ferry's record of them.
+	 *
+	 * @param object the object, such as {@code column app.app_user.email}
+	 * @param change {@code added}, {@code removed} or {@code changed}
+	 * @param before its recorded description, if it was recorded
+	 * @param after its live description, if it still exists
+	 * @param line the same in one readable line
+	 */
+	public record DriftedObject(String object, String change, String before, String after, String line) {
 
 	}
 

@@ -23,6 +23,8 @@ import org.springframework.boot.json.JsonWriter;
  */
 public class RunReportWriter {
 
+	private static final int MAX_DRIFT_LINES = 200;
+
 	private static final Log logger = LogFactory.getLog(RunReportWriter.class);
 
 	private final SecretMasker masker;
@@ -104,6 +106,7 @@ public class RunReportWriter {
 		if (report.plan() != null) {
 			md.append(PlanReport.markdown(report.plan()));
 		}
+		drift(md, report);
 		if (report.error() != null) {
 			RunReport.Failure error = report.error();
 			md.append("**Failed**");
@@ -150,6 +153,39 @@ public class RunReportWriter {
 			}
 			md.append('\n');
 		}
+	}
+
+	/** The drift check's finding, and each drifted object, up to a length GitHub's step summary takes. */
+	private static void drift(StringBuilder md, RunReport report) {
+		if (report.driftCheck() == null) {
+			return;
+		}
+		md.append("**Drift check:** ").append(report.driftCheck()).append("\n\n");
+		int shown = 0;
+		for (RunReport.DriftedObject drifted : report.drift()) {
+			if (shown == MAX_DRIFT_LINES) {
+				md.append("- ... and ").append(report.drift().size() - shown).append(" more (see the JSON report)\n");
+				break;
+			}
+			md.append("- ").append(drifted.change()).append(" `").append(drifted.object().replace("`", "'")).append('`');
+			if (drifted.before() != null && drifted.after() != null) {
+				md.append(": `").append(inline(drifted.before())).append("` -> `").append(inline(drifted.after()));
+				md.append('`');
+			}
+			else {
+				md.append(": `").append(inline((drifted.after() != null) ? drifted.after() : drifted.before()));
+				md.append('`');
+			}
+			md.append('\n');
+			shown++;
+		}
+		if (!report.drift().isEmpty()) {
+			md.append('\n');
+		}
+	}
+
+	private static String inline(String text) {
+		return text.replace('`', '\'').replaceAll("\\s+", " ");
 	}
 
 	private static String orR(String version) {
@@ -215,6 +251,10 @@ public class RunReportWriter {
 		if (report.plan() != null) {
 			map.put("plan", PlanReport.json(report.plan()));
 		}
+		if (report.driftCheck() != null) {
+			map.put("driftCheck", report.driftCheck());
+			map.put("drift", report.drift().stream().map(RunReportWriter::asMap).toList());
+		}
 		return map;
 	}
 
@@ -269,6 +309,16 @@ public class RunReportWriter {
 		map.put("transactionAgeMs", b.transactionAgeMs());
 		map.put("waitEvent", b.waitEvent());
 		map.put("query", b.query());
+		return map;
+	}
+
+	private static Map<String, Object> asMap(RunReport.DriftedObject drifted) {
+		Map<String, Object> map = new LinkedHashMap<>();
+		map.put("object", drifted.object());
+		map.put("change", drifted.change());
+		map.put("before", drifted.before());
+		map.put("after", drifted.after());
+		map.put("line", drifted.line());
 		return map;
 	}
 

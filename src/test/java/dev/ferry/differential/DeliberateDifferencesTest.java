@@ -44,6 +44,9 @@ import static org.awaitility.Awaitility.await;
  * <tr><td>Another session holds a lock a migration needs</td><td>No {@code lock_timeout}: waits as long as it
  * takes</td><td>{@code lock_timeout} 5 s, the migration rolled back and retried 3 times with backoff, then exit
  * 7</td><td>{@code LockTimeoutTest}</td></tr>
+ * <tr><td>After a successful migrate</td><td>Nothing beside the history</td><td>Ferry's record of the schema for its
+ * drift check, {@code ferry_catalog_record} beside the history table (left out of {@code CatalogDump})</td><td>
+ * {@code DriftTest}</td></tr>
  * </table>
  * Everything else Flyway does, Ferry does alike: {@link FlywayOracleScenariosTest} and
  * {@link GeneratedProjectsTest} compare the two.

@@ -14,7 +14,9 @@ import java.util.Map;
  * (with their types), indexes (with their validity), constraints, views, functions (with a hash of their bodies),
  * sequences, enum types with their values, the schema history without its timings, and for each data table its row
  * count and a checksum of its content (Ferry's own bookkeeping tables next to the history: the row count only).
- * Objects of the whole cluster, such as roles, are left out: databases on one server share them.
+ * Objects of the whole cluster, such as roles, are left out: databases on one server share them. So is Ferry's record
+ * of the schema for its drift check ({@value #FERRY_RECORD_TABLE}), which plain Flyway does not have and whose
+ * content records when a run happened.
  *
  * @param sections each section's lines, in a fixed order
  * @param rowCounts the row count of each data table (the history table excluded)
@@ -26,6 +28,9 @@ public record CatalogDump(Map<String, List<String>> sections, Map<String, Long> 
 
 	/** Flyway's default name for its schema history table. */
 	public static final String HISTORY_TABLE = "flyway_schema_history";
+
+	/** Ferry's record of the catalog for its drift check, beside the history table. */
+	public static final String FERRY_RECORD_TABLE = "ferry_catalog_record";
 
 	/** The dump of a database whose schema history table has Flyway's default name. */
 	public static CatalogDump of(SqlQueries database) {
@@ -49,16 +54,17 @@ public record CatalogDump(Map<String, List<String>> sections, Map<String, Long> 
 		sections.put("columns", lines(connection,
 				"SELECT table_schema, table_name, ordinal_position, column_name, data_type, udt_name, is_nullable,"
 						+ " coalesce(column_default, '') FROM information_schema.columns WHERE table_schema "
-						+ userSchemas("table_schema") + " ORDER BY 1, 2, 3"));
+						+ userSchemas("table_schema") + " AND table_name <> '" + FERRY_RECORD_TABLE + "' ORDER BY 1, 2, 3"));
 		sections.put("indexes", lines(connection,
 				"SELECT i.schemaname, i.tablename, i.indexname, i.indexdef, x.indisvalid, x.indisready FROM pg_indexes i"
 						+ " JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace"
 						+ " AND n.nspname = i.schemaname JOIN pg_index x ON x.indexrelid = c.oid WHERE i.schemaname "
-						+ userSchemas("i.schemaname") + " ORDER BY 1, 2, 3"));
+						+ userSchemas("i.schemaname") + " AND i.tablename <> '" + FERRY_RECORD_TABLE + "' ORDER BY 1, 2, 3"));
 		sections.put("constraints", lines(connection,
 				"SELECT n.nspname, coalesce(c.conrelid::regclass::text, ''), c.conname, c.contype,"
 						+ " pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
-						+ " WHERE n.nspname " + userSchemas("n.nspname") + " ORDER BY 1, 2, 3"));
+						+ " WHERE n.nspname " + userSchemas("n.nspname") + " AND coalesce(c.conrelid::regclass::text, '')"
+						+ " NOT LIKE '%" + FERRY_RECORD_TABLE + "' ORDER BY 1, 2, 3"));
 		sections.put("views", lines(connection, "SELECT schemaname, viewname, definition FROM pg_views WHERE schemaname "
 				+ userSchemas("schemaname") + " ORDER BY 1, 2"));
 		sections.put("functions", lines(connection,
@@ -70,7 +76,7 @@ public record CatalogDump(Map<String, List<String>> sections, Map<String, Long> 
 		List<String> tables = lines(connection,
 				"SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables"
 						+ " WHERE table_type = 'BASE TABLE' AND table_schema " + userSchemas("table_schema")
-						+ " ORDER BY table_schema, table_name");
+						+ " AND table_name <> '" + FERRY_RECORD_TABLE + "' ORDER BY table_schema, table_name");
 		List<String> data = new ArrayList<>();
 		Map<String, Long> rowCounts = new LinkedHashMap<>();
 		for (String table : tables) {

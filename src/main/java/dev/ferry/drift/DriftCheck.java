@@ -1,0 +1,250 @@
+package dev.ferry.drift;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import dev.ferry.config.FerryProperties;
+import dev.ferry.secrets.SecretMasker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Compares the managed schemas' live catalog with the description Ferry recorded after its last successful run, and
+ * records it again after this one. The check only reads, in one read-only transaction; recording is the only write
+ * and happens after Flyway is done. Neither ever turns a run's outcome into another kind of failure: a record that
+ * cannot be written is a warning, and the next check compares with the previous record or, where the history moved
+ * on since then, does not compare at all.
+ */
+@Component
+public class DriftCheck {
+
+	private static final Log logger = LogFactory.getLog(DriftCheck.class);
+
+	/** "Ferr": the first key of Ferry's advisory lock around writing its record. */
+	private static final int LOCK_CLASS = 0x46657272;
+
+	private final Flyway flyway;
+
+	private final FerryProperties properties;
+
+	private final SecretMasker masker;
+
+	public DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker masker) {
+		this.flyway = flyway;
+		this.properties = properties;
+		this.masker = masker;
+	}
+
+	/**
+	 * Compares the live catalog with the record, read-only, and logs what differs. A record taken at another point of
+	 * the history (plain Flyway migrated since, a run failed halfway), for other managed schemas, on another major
+	 * version of PostgreSQL or by a Ferry that described the catalog differently is not compared: its differences
+	 * would not be drift.
+	 */
+	public DriftFindings check() {
+		DriftFindings findings;
+		try {
+			findings = compare();
+		}
+		catch (SQLException | RuntimeException ex) {
+			findings = DriftFindings.couldNotRun("the drift check could not run: " + reason(ex));
+		}
+		log(findings);
+		return findings;
+	}
+
+	private DriftFindings compare() throws SQLException {
+		try (Connection connection = dataSource().getConnection()) {
+			connection.setReadOnly(true);
+			connection.setAutoCommit(false);
+			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			try {
+				HistoryTable history = HistoryTable.of(configuration(), connection);
+				prepare(connection, "SET LOCAL");
+				CatalogRecord record = CatalogRecord.read(connection, history);
+				if (record == null) {
+					return DriftFindings.notCompared("no drift check: Ferry has not recorded this database's schema"
+							+ " yet (it does after a successful migrate)");
+				}
+				String stale = staleness(record, connection, history);
+				if (stale != null) {
+					return DriftFindings.notCompared("no drift check: " + stale + "; Ferry records again after the"
+							+ " next successful migrate");
+				}
+				CatalogDescription live = describe(connection, history);
+				return DriftFindings.compared(record.description().changesTo(live));
+			}
+			finally {
+				connection.rollback();
+			}
+		}
+	}
+
+	private String staleness(CatalogRecord record, Connection connection, HistoryTable history) throws SQLException {
+		int[] mark = history.mark(connection);
+		if (record.historyRank() != mark[0] || record.historyRows() != mark[1]) {
+			return "the schema history changed since Ferry's record of " + record.recordedAt()
+					+ " (a run that failed or another tool migrated, repaired or baselined)";
+		}
+		if (!record.scope().equals(scope())) {
+			return "the managed schemas changed since Ferry's record (" + record.scope() + ", now " + scope() + ")";
+		}
+		if (record.serverMajor() != serverMajor(connection)) {
+			return "PostgreSQL's major version changed since Ferry's record (" + record.serverMajor() + ")";
+		}
+		if (record.format() != CatalogRecord.FORMAT) {
+			return "Ferry's record was written by a version of Ferry that describes the schema differently";
+		}
+		return null;
+	}
+
+	/**
+	 * Records the catalog as this run leaves it. Called after Flyway's work succeeded; a failure is a warning, never
+	 * the run's failure.
+	 *
+	 * @param schemaVersion the schema's version after the run
+	 */
+	public void record(String schemaVersion) {
+		try (Connection connection = dataSource().getConnection()) {
+			HistoryTable history = HistoryTable.of(configuration(), connection);
+			prepare(connection, "SET");
+			// Runners that finish together take turns, each reading the catalog only once the one before committed.
+			// (The two-key form: a key space apart from Flyway's one-key lock.)
+			try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(" + LOCK_CLASS
+					+ ", hashtext(?))")) {
+				lock.setString(1, "ferry:" + history.sibling(CatalogRecord.TABLE));
+				lock.execute();
+			}
+			connection.setAutoCommit(false);
+			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			try {
+				int[] mark = history.mark(connection);
+				new CatalogRecord(scope(), serverMajor(connection), CatalogRecord.FORMAT, mark[0], mark[1],
+						schemaVersion, null, describe(connection, history))
+					.write(connection, history);
+				connection.commit();
+				logger.debug("Recorded the schema for the next drift check in " + history.sibling(CatalogRecord.TABLE));
+			}
+			catch (SQLException | RuntimeException ex) {
+				connection.rollback();
+				throw ex;
+			}
+		}
+		catch (SQLException | RuntimeException ex) {
+			logger.warn("Could not record the schema for the next drift check (" + reason(ex) + "); the migration"
+					+ " itself succeeded, and the next run checks against the previous record, if it still applies");
+		}
+	}
+
+	/**
+	 * Names are qualified against an empty search path, whatever the session's; a lock the catalog reads would wait
+	 * for gives up like a migration's.
+	 */
+	private void prepare(Connection connection, String set) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute(set + " search_path = pg_catalog; " + set + " lock_timeout = '"
+					+ this.properties.lockTimeout().toMillis() + "ms'");
+		}
+	}
+
+	private CatalogDescription describe(Connection connection, HistoryTable history) throws SQLException {
+		List<Long> excluded = new ArrayList<>();
+		for (String table : List.of(history.sibling(history.table()), history.sibling(CatalogRecord.TABLE))) {
+			try (PreparedStatement statement = connection.prepareStatement("SELECT to_regclass(?)::oid::bigint")) {
+				statement.setString(1, table);
+				try (ResultSet rows = statement.executeQuery()) {
+					rows.next();
+					long oid = rows.getLong(1);
+					if (!rows.wasNull()) {
+						excluded.add(oid);
+					}
+				}
+			}
+		}
+		return CatalogDescription.read(connection, managedSchemas(connection, history), excluded);
+	}
+
+	/**
+	 * Flyway's schemas (and the history's), or, where none are configured, every schema of the database but
+	 * PostgreSQL's own: Flyway then leaves it to the scripts where they create objects.
+	 */
+	private List<String> managedSchemas(Connection connection, HistoryTable history) throws SQLException {
+		Set<String> schemas = new LinkedHashSet<>(configuredSchemas());
+		if (!schemas.isEmpty()) {
+			schemas.add(history.schema());
+			return List.copyOf(schemas);
+		}
+		List<String> all = new ArrayList<>();
+		try (Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname NOT IN"
+						+ " ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'"
+						+ " AND nspname NOT LIKE 'pg\\_temp%'")) {
+			while (rows.next()) {
+				all.add(rows.getString(1));
+			}
+		}
+		return all;
+	}
+
+	private List<String> configuredSchemas() {
+		List<String> schemas = new ArrayList<>(Arrays.asList(configuration().getSchemas()));
+		if (schemas.isEmpty() && configuration().getDefaultSchema() != null) {
+			schemas.add(configuration().getDefaultSchema());
+		}
+		return schemas;
+	}
+
+	/** The managed schemas as configured, for the record: a record of other schemas is not compared. */
+	private String scope() {
+		List<String> schemas = configuredSchemas();
+		return schemas.isEmpty() ? "all schemas" : "schemas " + String.join(",", schemas);
+	}
+
+	private static int serverMajor(Connection connection) throws SQLException {
+		return connection.getMetaData().getDatabaseMajorVersion();
+	}
+
+	private void log(DriftFindings findings) {
+		if (findings.failed()) {
+			logger.warn(this.masker.mask(findings.summary()));
+			return;
+		}
+		if (!findings.drifted()) {
+			logger.info(this.masker.mask(findings.summary()));
+			return;
+		}
+		logger.warn(this.masker.mask(findings.summary() + ":"));
+		for (Drift drift : findings.changes()) {
+			logger.warn(this.masker.mask("Drift: " + drift.describe()));
+		}
+	}
+
+	private String reason(Exception ex) {
+		String state = (ex instanceof SQLException sql && sql.getSQLState() != null)
+				? " (SQLSTATE " + sql.getSQLState() + ")" : "";
+		return this.masker.mask(String.valueOf(ex.getMessage()).lines().findFirst().orElse("") + state);
+	}
+
+	private Configuration configuration() {
+		return this.flyway.getConfiguration();
+	}
+
+	private DataSource dataSource() {
+		return configuration().getDataSource();
+	}
+
+}
