@@ -25,7 +25,7 @@ class FerryCommandTest {
 	void anUnknownCommandIsAConfigurationErrorListingTheKnownOnes() {
 		assertThatExceptionOfType(FerryException.class).isThrownBy(() -> FerryCommand.of("undo"))
 			.satisfies((ex) -> assertThat(ex.status()).isEqualTo(ExitStatus.CONFIGURATION_INVALID))
-			.withMessageContaining("migrate, info, validate, repair, baseline, clean, drift");
+			.withMessageContaining("migrate, info, validate, repair, baseline, clean, plan, rehearse, drift");
 	}
 
 }

@@ -49,7 +49,15 @@ class PlanMatchesMigrateTest {
 			Pattern.compile("\\QSELECT rolname FROM pg_roles WHERE rolname ILIKE 'rds_superuser'\\E"),
 			Pattern.compile("(?s)SELECT EXISTS \\(.*pg_catalog\\.pg_class.*"),
 			Pattern.compile("(?s)DO \\$\\$ BEGIN IF current_setting\\('client_connection_check_interval'.*"),
-			Pattern.compile("(?s)SELECT format\\('%I\\.%I', n\\.nspname, c\\.relname\\) FROM pg_index i .*NOT i\\.indisvalid.*"));
+			Pattern.compile("(?s)SELECT format\\('%I\\.%I', n\\.nspname, c\\.relname\\) FROM pg_index i .*NOT i\\.indisvalid.*"),
+			// Ferry's drift check before migrating and its record of the schema after (dev.ferry.drift).
+			Pattern.compile("(?i)BEGIN READ ONLY"), Pattern.compile("(?i)\\s*SET (LOCAL )?\\w+ = .*"),
+			Pattern.compile("(?s).*ferry_catalog_record.*"), Pattern.compile("(?s)SELECT to_regclass\\(\\$1\\).*"),
+			Pattern.compile("(?i)SELECT current_schema\\(\\)"),
+			Pattern.compile("(?s)SELECT nspname FROM pg_namespace WHERE nspname NOT IN .*"),
+			Pattern.compile("(?s)SELECT (CASE \\w+\\.\\w+ WHEN|'[a-z ]+ ' \\|\\|) .*\\bpg_[a-z_]+\\b.*"),
+			// Who blocks a migration that waits on a lock (BlockingSessions), from its own connection.
+			Pattern.compile("(?s)SELECT b\\.pid, a\\.usename, .*pg_blocking_pids.*"));
 
 	@TempDir
 	Path folder;
