@@ -31,7 +31,9 @@ import org.postgresql.PGConnection;
  * Watches each rehearsed migration's session from a second connection: which existing relations it holds strong
  * locks on (SHARE UPDATE EXCLUSIVE and above), in which mode, from when to when. Locks on relations the migration itself creates are nobody else's business and
  * left out. A lock taken and released between two samples is missed, so a lock the report does not show was held
- * for less than the sampling interval.
+ * for less than the sampling interval. Each figure is an upper bound: a lock first seen in one round is counted from
+ * the round before it (or the migration's start), so a sampler that falls behind makes a lock look longer, never
+ * shorter, and the budget errs on the side of production.
  */
 class MigrationLockObserver extends EachMigrationCallback implements AutoCloseable {
 
@@ -63,6 +65,9 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 	private Thread samplerThread;
 
 	private long startedNanos;
+
+	/** When the last sampling round began: a lock not seen in it was taken after it. */
+	private volatile long previousRound;
 
 	@Override
 	public void handle(Event event, Context context) {
@@ -107,6 +112,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 					+ "); only the locks still held at each migration's end are reported");
 		}
 		this.startedNanos = System.nanoTime();
+		this.previousRound = this.startedNanos;
 		this.sampling = true;
 	}
 
@@ -117,12 +123,14 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 					if (this.sampling) {
 						locks.setInt(1, this.migrationPid);
 						long now = System.nanoTime();
+						long previous = this.previousRound;
 						try (ResultSet rows = locks.executeQuery()) {
 							while (rows.next()) {
 								this.seen.compute(new LockKey(rows.getLong(1), rows.getString(2)),
-										(key, span) -> (span == null) ? new long[] { now, now } : new long[] { span[0], now });
+										(key, span) -> (span == null) ? new long[] { previous, now } : new long[] { span[0], now });
 							}
 						}
+						this.previousRound = now;
 					}
 				}
 				Thread.sleep(SAMPLE_EVERY_MILLIS);
@@ -154,7 +162,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 	private void record(MigrationInfo migration, boolean succeeded, long endNanos, Set<LockKey> stillHeld) {
 		Map<LockKey, long[]> spans = new HashMap<>(this.seen);
 		for (LockKey key : stillHeld) {
-			spans.putIfAbsent(key, new long[] { endNanos, endNanos });
+			spans.putIfAbsent(key, new long[] { this.previousRound, endNanos });
 		}
 		Map<Long, String> existing = existingRelations(spans.keySet().stream().map(LockKey::relation).toList());
 		Map<String, HeldLock> strongest = new HashMap<>();
@@ -165,7 +173,8 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 				continue;
 			}
 			// Held until the transaction ended if it still was at the end, or if the migration failed (rolled back).
-			long until = (stillHeld.contains(entry.getKey()) || !succeeded) ? endNanos : entry.getValue()[1];
+			long until = (stillHeld.contains(entry.getKey()) || !succeeded) ? endNanos
+					: Math.min(endNanos, entry.getValue()[1] + SAMPLE_EVERY_MILLIS * 1_000_000);
 			long heldMillis = Math.max(0, (until - entry.getValue()[0]) / 1_000_000);
 			HeldLock lock = new HeldLock(relation, mode.label(), mode.blocksWrites(), heldMillis);
 			strongest.merge(relation, lock, (a, b) -> {
