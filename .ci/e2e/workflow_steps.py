@@ -4,7 +4,7 @@
   workflow_steps.py WORKFLOW JOB VARS_JSON RUNNER_TEMP [input=VALUE ...]
 
 `${{ vars.NAME }}` come from VARS_JSON (a JSON object: the Terraform output github_variables), `${{ inputs.NAME }}`
-from the arguments, `${{ steps.ID.outputs.NAME }}` from earlier steps' $GITHUB_OUTPUT; `a || 'b'` works. Any other
+from the arguments, else the input's declared default, `${{ steps.ID.outputs.NAME }}` from earlier steps' $GITHUB_OUTPUT; `a || 'b'` works. Any other
 expression is an error, so the workflow cannot read a name this test does not know. `uses:` steps are not run
 (checkout: the work tree is here; configure-aws-credentials: the caller's AWS_* environment stands for it). Each
 step runs as `bash --noprofile --norc -eo pipefail` in the current directory with $GITHUB_OUTPUT,
@@ -50,11 +50,20 @@ def substitute(text, context):
     return EXPRESSION.sub(lambda m: evaluate(m.group(1), context), str(text))
 
 
+def declared_defaults(document):
+    """The defaults of a reusable workflow's inputs, which GitHub supplies when the caller does not."""
+    # PyYAML reads the key `on` as the boolean true.
+    triggers = document.get("on", document.get(True)) or {}
+    declared = (triggers.get("workflow_call") or {}).get("inputs") or {} if isinstance(triggers, dict) else {}
+    return {name: str(spec["default"]) for name, spec in declared.items() if "default" in (spec or {})}
+
+
 def main(workflow, job, vars_file, runner_temp, *inputs):
-    jobs = yaml.safe_load(open(workflow))["jobs"]
+    document = yaml.safe_load(open(workflow))
+    jobs = document["jobs"]
     context = {
         "vars": {k: v for k, v in json.load(open(vars_file)).items() if v is not None},
-        "inputs": dict(i.split("=", 1) for i in inputs),
+        "inputs": {**declared_defaults(document), **dict(i.split("=", 1) for i in inputs)},
         "steps": {},
     }
     summary = os.path.join(runner_temp, "step-summary.md")
