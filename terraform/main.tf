@@ -17,10 +17,10 @@ locals {
   ]
 
   # arn:aws:rds:region:account:cluster:id -> id; the rehearsal's clones are named
-  # ferry-rehearsal-<environment as Ferry writes it>-<timestamp> and tagged ferry:rehearsal=true.
+  # ferry-rehearsal-<environment as Ferry writes it>-<timestamp>-<4 hex> and tagged ferry:rehearsal=true.
   rehearsal_cluster_id = var.rehearsal_cluster_arn == null ? null : element(split(":", var.rehearsal_cluster_arn), 6)
   rds_arn_prefix       = var.rehearsal_cluster_arn == null ? null : join(":", slice(split(":", var.rehearsal_cluster_arn), 0, 5))
-  rehearsal_slug       = trim(substr(trim(replace(lower(var.environment), "/[^a-z0-9]+/", "-"), "-"), 0, 30), "-")
+  rehearsal_slug       = trim(substr(trim(replace(lower(var.environment), "/[^a-z0-9]+/", "-"), "-"), 0, 26), "-")
   rehearsal_clone_arns = var.rehearsal_cluster_arn == null ? [] : [
     "${local.rds_arn_prefix}:cluster:ferry-rehearsal-${local.rehearsal_slug}-*",
     "${local.rds_arn_prefix}:db:ferry-rehearsal-${local.rehearsal_slug}-*",

@@ -1,5 +1,10 @@
 package dev.ferry;
 
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -7,6 +12,7 @@ import org.springframework.boot.SpringBootExceptionReporter;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.convert.ConversionException;
 
 /**
  * Reports an expected failure as one clear line instead of Spring Boot's stack trace; an expected failure is a
@@ -44,8 +50,25 @@ class FerryFailureReporter implements SpringBootExceptionReporter {
 	static String invalidSetting(BindException bind) {
 		String origin = (bind.getProperty() != null && bind.getProperty().getOrigin() != null)
 				? " from " + bind.getProperty().getOrigin() : "";
-		Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
-		return "setting " + bind.getName() + origin + " is invalid: " + rootMessage(cause);
+		return "setting " + bind.getName() + origin + " is invalid: " + expected(bind);
+	}
+
+	/**
+	 * What the setting must be. A value that does not convert is left out: it may be a secret given to the wrong
+	 * setting, which the masker does not know.
+	 */
+	private static String expected(BindException bind) {
+		Class<?> type = bind.getTarget().getType().resolve();
+		if (CauseChain.find(bind, ConversionException.class) == null || type == null) {
+			Throwable cause = (bind.getCause() != null) ? bind.getCause() : bind;
+			return rootMessage(cause);
+		}
+		if (type.isEnum()) {
+			return "it must be one of " + Arrays.stream(type.getEnumConstants())
+				.map((constant) -> constant.toString().toLowerCase(Locale.ROOT))
+				.collect(Collectors.joining(", "));
+		}
+		return "it must be a " + ((type == Duration.class) ? "duration such as 500ms, 5s or 10m" : type.getSimpleName());
 	}
 
 	private static String line(ExitStatus status, String message) {

@@ -49,7 +49,10 @@ class ExitCodesTest {
 			assertThat(run.output()).contains("FERRY_LOCK_TIMEOUT").contains("ferry.lock-timeout");
 			assertThat(run.<String>report("$.message")).as("the report says what the log says")
 				.startsWith("setting ferry.lock-timeout from")
-				.contains("FERRY_LOCK_TIMEOUT");
+				.contains("FERRY_LOCK_TIMEOUT")
+				.contains("it must be a duration")
+				.as("the value may be a secret given to the wrong setting")
+				.doesNotContain("soon");
 			assertThat(run.output()).contains(run.<String>report("$.message"));
 		}
 

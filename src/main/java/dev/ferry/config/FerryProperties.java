@@ -6,9 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
 import dev.ferry.drift.DriftMode;
+import dev.ferry.rehearsal.RehearseMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -46,8 +45,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param idleInTransactionTimeout the session's idle_in_transaction_session_timeout, so that the server ends a
  * session whose client vanished mid-transaction and releases its locks (FERRY_IDLE_IN_TRANSACTION_TIMEOUT)
  * @param drift what drift from Ferry's record of the schema does to a migrate: fail, warn or off (FERRY_DRIFT)
- * @param rehearse {@code clone} to rehearse pending migrations on an Aurora clone before production, empty or
- * {@code off} not to (FERRY_REHEARSE)
+ * @param rehearse {@code clone} to rehearse pending migrations on an Aurora clone before production, {@code off}
+ * not to (FERRY_REHEARSE)
  * @param rehearsal how the rehearsal is made and judged
  */
 @ConfigurationProperties("ferry")
@@ -59,7 +58,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue("3") int lockRetries, @DefaultValue("5s") Duration lockRetryDelay,
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
 		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
-		@DefaultValue("60s") Duration idleInTransactionTimeout, @DefaultValue("warn") DriftMode drift, String rehearse,
+		@DefaultValue("60s") Duration idleInTransactionTimeout, @DefaultValue("warn") DriftMode drift, @DefaultValue("off") RehearseMode rehearse,
 		@DefaultValue Rehearsal rehearsal) {
 
 	public FerryProperties {
@@ -69,7 +68,6 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		placeholderSecrets = (placeholderSecrets != null)
 				? placeholderSecrets.stream().map(String::trim).filter((entry) -> !entry.isEmpty()).toList() : List.of();
 		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "unnamed";
-		rehearse = blankToNull(rehearse);
 	}
 
 	/**
@@ -144,16 +142,9 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 
 	}
 
-	/** Whether pending migrations are rehearsed on a clone first; anything but clone or off is refused. */
+	/** Whether pending migrations are rehearsed on a clone first. */
 	public boolean rehearsesOnClone() {
-		if (this.rehearse == null || this.rehearse.equalsIgnoreCase("off") || this.rehearse.equalsIgnoreCase("false")) {
-			return false;
-		}
-		if (this.rehearse.equalsIgnoreCase("clone")) {
-			return true;
-		}
-		throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-				"FERRY_REHEARSE '" + this.rehearse + "' is not one of clone, off");
+		return this.rehearse == RehearseMode.CLONE;
 	}
 
 	/** The Aurora cluster a rehearsal clones. */
@@ -163,12 +154,6 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 
 	static String blankToNull(String value) {
 		return (value != null && !value.isBlank()) ? value.trim() : null;
-	}
-
-	/** Whether this run talks to AWS at all; only then are AWS clients made. */
-	public boolean usesAws() {
-		return this.db.secretId() != null || this.db.iamAuth() || !this.placeholderSecrets.isEmpty()
-				|| this.snapshot.isConfigured() || this.rehearse != null;
 	}
 
 	public boolean isProduction() {

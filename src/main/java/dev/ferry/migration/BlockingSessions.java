@@ -175,6 +175,10 @@ public class BlockingSessions extends EachMigrationCallback {
 			if (this.running == null) {
 				long idle = TimeUnit.NANOSECONDS.toMillis(now - this.idleSinceNanos);
 				if (idle >= IDLE_CLOSE_MILLIS) {
+					// Given up under the lock: a migration that starts from now on starts a sampler of its own.
+					if (this.sampler == caller) {
+						this.sampler = null;
+					}
 					return null;
 				}
 				wait(IDLE_CLOSE_MILLIS - idle);

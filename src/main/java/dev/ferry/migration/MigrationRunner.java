@@ -210,8 +210,11 @@ class MigrationRunner implements ApplicationRunner {
 		else {
 			this.progress.driftChecked(DriftFindings.notCompared("no drift check: FERRY_DRIFT=off"));
 		}
-		if (!plan.pending().isEmpty() && rehearsesOnClone) {
-			rehearse();
+		if (rehearsesOnClone) {
+			this.rehearsals.getObject().deleteLeftovers();
+			if (!plan.pending().isEmpty()) {
+				rehearse(plan);
+			}
 		}
 		if (!plan.pending().isEmpty() && this.properties.snapshot().isConfigured()) {
 			this.progress.snapshotTaken(this.snapshots.getObject().take(plan.targetVersion()));
@@ -254,21 +257,24 @@ class MigrationRunner implements ApplicationRunner {
 	private RunOutcome rehearseOnly(Map<String, Resource> scripts) {
 		MigrationPlan plan = MigrationPlan.read(this.flyway, scripts, this.placeholderCheck);
 		this.progress.hideChecksumsOf(plan.secretChecksums());
+		this.rehearsals.getObject().deleteLeftovers();
 		if (plan.pending().isEmpty()) {
 			return RunOutcome.of(Kind.UP_TO_DATE, "up to date, nothing to rehearse", plan.info());
 		}
-		return RunOutcome.of(Kind.OK, rehearse().verdict(), plan.info());
+		return RunOutcome.of(Kind.OK, rehearse(plan).verdict(), plan.info());
 	}
 
 	/**
 	 * Rehearses the pending migrations on a clone of production, with every callback but the one that records
 	 * production's progress. A failed rehearsal is exit 9, before anything touched production.
 	 */
-	private RehearsalReport rehearse() {
+	private RehearsalReport rehearse(MigrationPlan plan) {
 		List<Callback> callbacks = Arrays.stream(this.flyway.getConfiguration().getCallbacks())
 			.filter((callback) -> callback != this.progress)
 			.toList();
-		RehearsalReport rehearsal = this.rehearsals.getObject().rehearse(this.flyway.getConfiguration(), callbacks);
+		RehearsalReport rehearsal = this.rehearsals.getObject()
+			.rehearse(this.flyway.getConfiguration(), callbacks,
+					plan.pending().stream().map(MigrationInfo::getScript).distinct().toList());
 		this.progress.rehearsed(rehearsal);
 		if (!rehearsal.passed()) {
 			throw new FerryException(ExitStatus.REHEARSAL_FAILED,

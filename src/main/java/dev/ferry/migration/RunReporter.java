@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.ferry.ExitStatus;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.drift.DriftFindings;
@@ -58,7 +59,7 @@ class RunReporter {
 			MigrationInfo failed = this.progress.failed();
 			error = new RunReport.Failure(outcome.failure().status().meaning(), outcome.failure().getMessage(),
 					(failed != null) ? failed.getScript() : null, FlywayFailures.line(outcome.cause()),
-					FlywayFailures.sqlState(outcome.cause()), this.blockers.ofFailedMigration());
+					FlywayFailures.sqlState(outcome.cause()), blockers(outcome.failure().status()));
 			if (!this.progress.applied().isEmpty()) {
 				schemaVersion = versionAfterFailure();
 			}
@@ -75,6 +76,15 @@ class RunReporter {
 							? ", schema version " + report.schemaVersion() : "")
 					+ " in " + duration.toMillis() + " ms"));
 		}
+	}
+
+	/**
+	 * Who held the lock the failed migration waited on: for a lock timeout, and for a stop during the wait. Other
+	 * failures (a rehearsal's, whose sessions were on the clone; drift) name none.
+	 */
+	private List<RunReport.Blocker> blockers(ExitStatus status) {
+		return (status == ExitStatus.LOCK_TIMEOUT || status == ExitStatus.STOPPED) ? this.blockers.ofFailedMigration()
+				: List.of();
 	}
 
 	/** What the run committed before it failed, when the database still answers. */

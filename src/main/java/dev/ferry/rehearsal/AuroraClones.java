@@ -1,5 +1,6 @@
 package dev.ferry.rehearsal;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +25,8 @@ import software.amazon.awssdk.services.rds.model.VpcSecurityGroupMembership;
 
 /**
  * Ferry's copy-on-write clones of an Aurora cluster: made from the cluster's latest restorable time in its own
- * subnet group and security groups, with one instance, named {@code ferry-rehearsal-<environment>-<timestamp>} and
- * tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted.
+ * subnet group and security groups, with one instance, named {@code ferry-rehearsal-<environment>-<timestamp>-<4 hex>}
+ * and tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted.
  */
 public class AuroraClones {
 
@@ -33,10 +34,14 @@ public class AuroraClones {
 
 	static final String REHEARSAL_TAG = "ferry:rehearsal";
 
+	static final String ENVIRONMENT_TAG = "ferry:environment";
+
 	private static final Log logger = LogFactory.getLog(AuroraClones.class);
 
 	private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
 		.withZone(ZoneOffset.UTC);
+
+	private static final SecureRandom RANDOM = new SecureRandom();
 
 	private final RdsClient rds;
 
@@ -57,11 +62,12 @@ public class AuroraClones {
 	 */
 	public AuroraClone create(String sourceClusterId, String environment, String instanceClass, Duration timeout) {
 		String id = identifier(environment);
+		boolean made = false;
 		try {
 			DBCluster source = this.rds.describeDBClusters((request) -> request.dbClusterIdentifier(sourceClusterId))
 				.dbClusters()
 				.get(0);
-			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"), tag("ferry:environment", environment),
+			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"), tag(ENVIRONMENT_TAG, environment),
 					tag("ferry:source-cluster", sourceClusterId));
 			logger.info("Cloning cluster " + sourceClusterId + " (copy-on-write, latest restorable time) as " + id);
 			this.rds.restoreDBClusterToPointInTime((request) -> {
@@ -86,6 +92,7 @@ public class AuroraClones {
 						.maxCapacity(source.serverlessV2ScalingConfiguration().maxCapacity()));
 				}
 			});
+			made = true;
 			this.rds.createDBInstance((request) -> request.dbInstanceIdentifier(id)
 				.dbClusterIdentifier(id)
 				.engine(source.engine())
@@ -104,8 +111,11 @@ public class AuroraClones {
 			return new AuroraClone(id, id, clone.endpoint(), clone.port());
 		}
 		catch (SdkException | IllegalStateException | IndexOutOfBoundsException ex) {
-			// Whatever got made is Ferry's and tagged: delete it now rather than leave it to the next run.
-			delete(new AuroraClone(id, id, null, null), false);
+			// What this call made is Ferry's and tagged: delete it now rather than leave it to the next run (waiting
+			// for the instance, unless a stop is cutting the run short).
+			if (made) {
+				delete(new AuroraClone(id, id, null, null), !Thread.currentThread().isInterrupted());
+			}
 			throw new FerryException(ExitStatus.REHEARSAL_CLONE_FAILED, "the rehearsal clone " + id + " of cluster "
 					+ sourceClusterId + " could not be made, production was not touched: " + ex.getMessage());
 		}
@@ -181,7 +191,7 @@ public class AuroraClones {
 			.dbClusters()
 			.stream()
 			.filter((cluster) -> cluster.dbClusterIdentifier().startsWith(prefix))
-			.filter((cluster) -> cluster.tagList().stream().anyMatch((tag) -> REHEARSAL_TAG.equals(tag.key())))
+			.filter((cluster) -> hasTag(cluster, REHEARSAL_TAG, "true") && hasTag(cluster, ENVIRONMENT_TAG, environment))
 			.filter((cluster) -> cluster.clusterCreateTime() == null || cluster.clusterCreateTime().isBefore(cutoff))
 			.toList();
 		for (DBCluster leftover : leftovers) {
@@ -200,15 +210,22 @@ public class AuroraClones {
 	}
 
 	String identifier(String environment) {
-		// A cluster identifier: at most 63 letters, digits and single hyphens, starting with a letter.
+		// A cluster identifier: at most 63 letters, digits and single hyphens, starting with a letter. Two runs
+		// that start in the same second (Terraform's and the pipeline's) get different names.
 		String env = slug(environment);
-		return PREFIX + env + "-" + STAMP.format(this.clock.instant());
+		String suffix = Integer.toHexString(0x1000 + RANDOM.nextInt(0xf000));
+		return PREFIX + env + "-" + STAMP.format(this.clock.instant()) + "-" + suffix;
 	}
 
 	private static String slug(String environment) {
 		String env = environment.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
 		env = env.isEmpty() ? "unnamed" : env;
-		return (env.length() > 30) ? env.substring(0, 30).replaceAll("-$", "") : env;
+		// 16 + 26 + 1 + 15 + 1 + 4 = 63, the longest identifier RDS takes.
+		return (env.length() > 26) ? env.substring(0, 26).replaceAll("-$", "") : env;
+	}
+
+	private static boolean hasTag(DBCluster cluster, String key, String value) {
+		return cluster.tagList().stream().anyMatch((tag) -> key.equals(tag.key()) && value.equals(tag.value()));
 	}
 
 	private static void failIfNotReached(WaiterResponse<?> waited) {

@@ -55,25 +55,31 @@ public class CloneRehearsal {
 	}
 
 	/**
-	 * Rehearses the pending migrations of this configuration on a new clone.
-	 * @param production production's Flyway configuration, whose settings the rehearsal uses
-	 * @param callbacks the callbacks to run on the clone too (timeouts, cancelling, index clean-up), not the ones
-	 * that record production's progress
-	 * @return what the rehearsal found, passed or not
+	 * Deletes the clones a killed rehearsal of this environment left behind, older than the rehearsal timeout. Every
+	 * run that rehearses does this first, whether or not it has anything to rehearse, so that a leftover is not
+	 * billed until the next deploy with migrations.
 	 */
-	public RehearsalReport rehearse(Configuration production, List<Callback> callbacks) {
-		String source = this.properties.rehearsalClusterId();
-		if (source == null) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_REHEARSE=clone needs the Aurora cluster to"
-					+ " clone: set FERRY_REHEARSAL_CLUSTER_ID (or FERRY_SNAPSHOT_CLUSTER_ID)");
-		}
-		FerryProperties.Rehearsal settings = this.properties.rehearsal();
+	public void deleteLeftovers() {
+		source();
 		try {
-			this.clones.deleteLeftovers(this.properties.environment(), settings.timeout());
+			this.clones.deleteLeftovers(this.properties.environment(), this.properties.rehearsal().timeout());
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not look for leftover rehearsal clones: " + ex.getMessage());
 		}
+	}
+
+	/**
+	 * Rehearses the pending migrations of this configuration on a new clone.
+	 * @param production production's Flyway configuration, whose settings the rehearsal uses
+	 * @param callbacks the callbacks to run on the clone too (timeouts, cancelling, index clean-up), not the ones
+	 * that record production's progress
+	 * @param pendingScripts the scripts production would run: the clone must run each of them
+	 * @return what the rehearsal found, passed or not
+	 */
+	public RehearsalReport rehearse(Configuration production, List<Callback> callbacks, List<String> pendingScripts) {
+		String source = source();
+		FerryProperties.Rehearsal settings = this.properties.rehearsal();
 		long started = System.nanoTime();
 		AuroraClone clone = this.clones.create(source, this.properties.environment(), settings.instanceClass(),
 				settings.timeout());
@@ -96,9 +102,38 @@ public class CloneRehearsal {
 			logMigrations(observer.migrations());
 			deleted = this.clones.delete(clone, !this.stop.requested());
 		}
+		if (failure == null && observer.blind() != null) {
+			failure = "the locks could not be watched on the clone (" + observer.blind() + "), so the rehearsal cannot"
+					+ " vouch for FERRY_REHEARSAL_LOCK_BUDGET";
+		}
+		if (failure == null) {
+			failure = notRehearsed(observer.migrations(), pendingScripts);
+		}
 		RehearsalReport report = judge(source, clone, observer.migrations(), failure, deleted);
 		logVerdict(report);
 		return report;
+	}
+
+	private String source() {
+		String source = this.properties.rehearsalClusterId();
+		if (source == null) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_REHEARSE=clone needs the Aurora cluster to"
+					+ " clone: set FERRY_REHEARSAL_CLUSTER_ID (or FERRY_SNAPSHOT_CLUSTER_ID)");
+		}
+		return source;
+	}
+
+	/**
+	 * A clone is made from the latest restorable time, which can be minutes behind production: a migration production
+	 * would run that the clone did not (another runner's, applied meanwhile) has not been rehearsed.
+	 */
+	private static String notRehearsed(List<RehearsedMigration> rehearsed, List<String> pendingScripts) {
+		List<String> missing = pendingScripts.stream()
+			.filter((script) -> rehearsed.stream().noneMatch((m) -> m.succeeded() && m.script().equals(script)))
+			.toList();
+		return missing.isEmpty() ? null
+				: "the clone did not run " + String.join(", ", missing) + ", which production would run; its history"
+						+ " differs from production's (a clone is made from the latest restorable time)";
 	}
 
 	private Flyway onClone(Configuration production, List<Callback> callbacks, MigrationLockObserver observer,

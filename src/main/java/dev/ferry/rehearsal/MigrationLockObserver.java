@@ -20,8 +20,6 @@ import dev.ferry.database.LockMode;
 import dev.ferry.migration.EachMigrationCallback;
 import dev.ferry.report.RehearsalReport.HeldLock;
 import dev.ferry.report.RehearsalReport.RehearsedMigration;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
@@ -38,8 +36,6 @@ import org.postgresql.PGConnection;
 class MigrationLockObserver extends EachMigrationCallback implements AutoCloseable {
 
 	static final long SAMPLE_EVERY_MILLIS = 10;
-
-	private static final Log logger = LogFactory.getLog(MigrationLockObserver.class);
 
 	private static final String LOCKS_OF = "SELECT relation::bigint, mode FROM pg_locks WHERE pid = ? AND granted"
 			+ " AND locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -59,6 +55,9 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 	private volatile int migrationPid;
 
 	private volatile boolean sampling;
+
+	/** Why the locks could not be watched, if they could not: the rehearsal then cannot vouch for the budget. */
+	private volatile String blind;
 
 	private Connection sampler;
 
@@ -89,6 +88,14 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 		return "ferry-rehearsal-locks";
 	}
 
+	/**
+	 * Why the locks could not be watched, or null if they were: a rehearsal that could not see the locks has not
+	 * shown that they fit the budget.
+	 */
+	String blind() {
+		return this.blind;
+	}
+
 	/** The migrations rehearsed so far, in order. */
 	List<RehearsedMigration> migrations() {
 		return List.copyOf(this.migrations);
@@ -108,8 +115,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 			}
 		}
 		catch (SQLException ex) {
-			logger.warn("Cannot watch the rehearsal's locks (SQLSTATE " + ex.getSQLState()
-					+ "); only the locks still held at each migration's end are reported");
+			this.blind = "cannot open a second connection to the clone (SQLSTATE " + ex.getSQLState() + ")";
 		}
 		this.startedNanos = System.nanoTime();
 		this.previousRound = this.startedNanos;
@@ -137,7 +143,9 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 			}
 		}
 		catch (SQLException ex) {
-			logger.warn("Stopped watching the rehearsal's locks (SQLSTATE " + ex.getSQLState() + ")");
+			if (this.sampling) {
+				this.blind = "watching the locks failed (SQLSTATE " + ex.getSQLState() + ")";
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -154,7 +162,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 			}
 		}
 		catch (SQLException ex) {
-			logger.debug("Cannot list the migration's own locks (SQLSTATE " + ex.getSQLState() + ")");
+			this.blind = "cannot list the migration's own locks (SQLSTATE " + ex.getSQLState() + ")";
 		}
 		return held;
 	}
@@ -208,7 +216,7 @@ class MigrationLockObserver extends EachMigrationCallback implements AutoCloseab
 				}
 			}
 			catch (SQLException ex) {
-				logger.warn("Cannot name the relations the rehearsal locked (SQLSTATE " + ex.getSQLState() + ")");
+				this.blind = "cannot name the relations the rehearsal locked (SQLSTATE " + ex.getSQLState() + ")";
 			}
 		}
 		return names;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.Tag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -184,12 +185,19 @@ class RehearsalTest {
 
 		scripts.write("V1__slow.sql", "SELECT 1;");
 		this.clone.copyProduction();
+		String otherEnvironments = "ferry-rehearsal-" + this.environment + "-eu-20200101-000000-abcd";
+		this.rds.restoreDBClusterToPointInTime((r) -> r.dbClusterIdentifier(otherEnvironments)
+			.sourceDBClusterIdentifier(this.cluster)
+			.useLatestRestorableTime(true)
+			.tags(Tag.builder().key("ferry:rehearsal").value("true").build(),
+					Tag.builder().key("ferry:environment").value(this.environment + "-eu").build()));
 		Thread.sleep(1100);
 		FerryRun next = ferry().locations(scripts.folder()).env("FERRY_REHEARSAL_TIMEOUT", "1s").run();
 
 		assertThat(next.exitCode()).as(next.toString()).isZero();
 		assertThat(next.output()).contains("Deleting the leftover rehearsal clone " + left.get(0));
-		assertThat(rehearsalClusters()).isEmpty();
+		assertThat(rehearsalClusters()).as("another environment's clone, whose name starts alike, is left alone")
+			.containsExactly(otherEnvironments);
 		assertThat(this.production.committedMigrations(CatalogDump.HISTORY_TABLE)).isEqualTo(1);
 	}
 
@@ -211,6 +219,23 @@ class RehearsalTest {
 		assertThat(rehearsalClusters()).isEmpty();
 		assertThat(this.production.tableExists("public." + CatalogDump.HISTORY_TABLE)).isFalse();
 		assertThat(this.clone.copy().tableExists("public.slow")).as("rolled back on the clone").isFalse();
+	}
+
+	@Test
+	void aCloneThatDidNotRunWhatProductionWouldRunFailsTheRehearsal() {
+		Scripts scripts = Scripts.in(this.folder.resolve("db"));
+		scripts.folder().toFile().mkdirs();
+		scripts.write("V1__account.sql", "CREATE TABLE account (id int PRIMARY KEY);");
+		this.clone.copyProduction();
+		// The clone's history is ahead of production's: what production would run, the clone does not.
+		assertThat(FerryProcess.against(this.clone.copy()).locations(scripts.folder()).run().exitCode()).isZero();
+
+		FerryRun run = ferry().locations(scripts.folder()).run();
+
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(9);
+		assertThat(run.<String>report("$.error.message")).contains("the clone did not run V1__account.sql");
+		assertThat(this.production.tableExists("public.account")).isFalse();
+		assertThat(rehearsalClusters()).isEmpty();
 	}
 
 	@Test
@@ -241,7 +266,7 @@ class RehearsalTest {
 		FerryRun run = ferry().env("FERRY_REHEARSE", "yes").run();
 
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-		assertThat(run.output()).contains("FERRY_REHEARSE 'yes' is not one of clone, off");
+		assertThat(run.output()).contains("FERRY_REHEARSE").contains("it must be one of off, clone");
 		assertThat(this.production.tableExists("public." + CatalogDump.HISTORY_TABLE)).isFalse();
 	}
 
