@@ -33,6 +33,7 @@
         { "name": "FERRY_DB_NAME", "value": "${FERRY_DB_NAME}" },
         { "name": "FERRY_PLACEHOLDER_SECRETS", "value": "${FERRY_PLACEHOLDER_SECRETS}" },
         { "name": "FERRY_SNAPSHOT_CLUSTER_ID", "value": "${FERRY_SNAPSHOT_CLUSTER_ID}" },
+        { "name": "FERRY_DRIFT", "value": "${FERRY_DRIFT}" },
         { "name": "FERRY_LOG_FORMAT", "value": "json" },
         { "name": "AWS_REGION", "value": "${FERRY_AWS_REGION}" }
       ],

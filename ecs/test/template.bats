@@ -12,7 +12,7 @@ setup() {
   export FERRY_DB_HOST=ferry-dev.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com FERRY_DB_NAME=app
   export FERRY_PLACEHOLDER_SECRETS='api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq'
   unset FERRY_FAMILY FERRY_TASK_CPU FERRY_TASK_MEMORY FERRY_CPU_ARCHITECTURE FERRY_CONTAINER_USER FERRY_LOG_GROUP \
-    FERRY_SNAPSHOT_CLUSTER_ID FERRY_DB_PORT
+    FERRY_SNAPSHOT_CLUSTER_ID FERRY_DB_PORT FERRY_DRIFT
 }
 
 # q EXPRESSION: evaluate a python expression on the rendered JSON (as d, the first container as c)
@@ -49,6 +49,7 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   [ "$(setting FERRY_DB_NAME)" = app ]
   [ "$(setting FERRY_PLACEHOLDER_SECRETS)" = "$FERRY_PLACEHOLDER_SECRETS" ]
   [ "$(setting FERRY_SNAPSHOT_CLUSTER_ID)" = dev-aurora ]
+  [ "$(setting FERRY_DRIFT)" = warn ]
   [ "$(setting FERRY_LOG_FORMAT)" = json ]
   [ "$(q 'c.get("secrets", [])')" = "[]" ]
 }
@@ -72,7 +73,8 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
 @test "plain envsubst with the variable list (README) renders the same" {
   command -v envsubst >/dev/null || skip "envsubst (gettext-base) not installed"
   export FERRY_FAMILY=ferry FERRY_TASK_CPU=256 FERRY_TASK_MEMORY=512 FERRY_CPU_ARCHITECTURE=X86_64 \
-    FERRY_CONTAINER_USER=10001:10001 FERRY_LOG_GROUP=/ecs/ferry FERRY_DB_PORT=5432 FERRY_SNAPSHOT_CLUSTER_ID=''
+    FERRY_CONTAINER_USER=10001:10001 FERRY_LOG_GROUP=/ecs/ferry FERRY_DB_PORT=5432 FERRY_SNAPSHOT_CLUSTER_ID='' \
+    FERRY_DRIFT=warn
   local vars
   vars=$(grep -o '\${FERRY_[A-Z_]*}' "$ECS_DIR/task-definition.json.tpl" | sort -u | tr -d '{}' | tr '\n' ' ')
   envsubst "$vars" <"$ECS_DIR/task-definition.json.tpl" | python3 -m json.tool --sort-keys >"$BATS_TEST_TMPDIR/a.json"
