@@ -571,8 +571,10 @@ class Bench:
     def count_objects(self, db, schema):
         return int(self.psql(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            # Each tool's own bookkeeping (Flyway's history, Ferry's state beside it, dbmate's) does not count.
+            # Each tool's own bookkeeping (Flyway's history, Ferry's record of the schema for its drift check beside
+            # it, dbmate's) does not count.
             f"WHERE n.nspname = '{schema}' AND c.relname NOT LIKE '{FLYWAY_HISTORY}%' "
+            "AND c.relname NOT LIKE 'ferry\\_catalog\\_record%' "
             "AND c.relname NOT LIKE 'schema\\_migrations%'", db=db))
 
     # -- one measured process --
