@@ -16,8 +16,9 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 /**
  * The SQL scripts in Flyway's configured locations, keyed by their path within the location, which is how Flyway
  * names a migration's script. Flyway's own scanner is internal API, so Ferry lists them with Spring's resolver.
+ * The checks and the plan read them through here alike.
  */
-final class MigrationScripts {
+public final class MigrationScripts {
 
 	private static final PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
 
@@ -45,11 +46,11 @@ final class MigrationScripts {
 		return scripts;
 	}
 
-	static String fileName(String path) {
+	public static String fileName(String path) {
 		return path.substring(path.lastIndexOf('/') + 1);
 	}
 
-	static String read(Resource resource, Configuration configuration) {
+	public static String read(Resource resource, Configuration configuration) {
 		try (InputStream in = resource.getInputStream()) {
 			return new String(in.readAllBytes(), configuration.getEncoding());
 		}
@@ -57,6 +58,23 @@ final class MigrationScripts {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 					"cannot read migration script " + resource.getDescription() + ": " + ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * The script of a migration Flyway names: by its path within the location, else by a path ending in it or by
+	 * its file name.
+	 */
+	public static Resource find(Map<String, Resource> scripts, String script) {
+		Resource exact = scripts.get(script);
+		if (exact != null) {
+			return exact;
+		}
+		return scripts.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.map(Map.Entry::getValue)
+			.findFirst()
+			.orElse(null);
 	}
 
 }

@@ -60,7 +60,7 @@ class PlaceholderCheck {
 		}
 		Map<String, Resource> toCheck = new LinkedHashMap<>();
 		for (MigrationInfo migration : pending) {
-			Resource resource = find(scripts, migration.getScript());
+			Resource resource = MigrationScripts.find(scripts, migration.getScript());
 			if (resource != null && migration.getVersion() != null) {
 				toCheck.put(migration.getScript(), resource);
 			}
@@ -112,19 +112,6 @@ class PlaceholderCheck {
 					"placeholder without a value, nothing was run: " + String.join("; ", problems));
 		}
 		return usingSecrets;
-	}
-
-	private static Resource find(Map<String, Resource> scripts, String script) {
-		Resource exact = scripts.get(script);
-		if (exact != null) {
-			return exact;
-		}
-		return scripts.entrySet()
-			.stream()
-			.filter((entry) -> entry.getKey().endsWith("/" + script) || MigrationScripts.fileName(entry.getKey()).equals(MigrationScripts.fileName(script)))
-			.map(Map.Entry::getValue)
-			.findFirst()
-			.orElse(null);
 	}
 
 }

@@ -1,7 +1,5 @@
 package dev.ferry.plan;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +13,7 @@ import java.util.function.Predicate;
 
 import dev.ferry.ExitStatus;
 import dev.ferry.FerryException;
+import dev.ferry.migration.MigrationScripts;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;
@@ -89,7 +88,7 @@ public class MigrationPlanner {
 			PlaceholderSubstitution substitution, Squawk squawk) {
 		String version = (migration.getVersion() != null) ? migration.getVersion().getVersion() : null;
 		String state = migration.getState().getDisplayName();
-		Resource resource = find(scripts, migration.getScript());
+		Resource resource = MigrationScripts.find(scripts, migration.getScript());
 		if (!"SQL".equals(migration.getType().name()) || resource == null) {
 			String note = "JDBC".equals(migration.getType().name())
 					? "Java migration " + migration.getScript() + ", statements not known in advance"
@@ -97,8 +96,8 @@ public class MigrationPlanner {
 			return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, List.of(),
 					note, List.of());
 		}
-		String fileName = fileName(migration.getScript());
-		PlaceholderSubstitution.Substituted substituted = substitution.substitute(read(resource, configuration),
+		String fileName = MigrationScripts.fileName(migration.getScript());
+		PlaceholderSubstitution.Substituted substituted = substitution.substitute(MigrationScripts.read(resource, configuration),
 				fileName, this.isSecret);
 		String text = substituted.text();
 		List<PlannedStatement> statements = new ArrayList<>();
@@ -190,33 +189,6 @@ public class MigrationPlanner {
 			throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
 					"cannot read the session's database and user for Flyway's placeholders: " + ex.getMessage(), ex);
 		}
-	}
-
-	private static String read(Resource resource, Configuration configuration) {
-		try (InputStream in = resource.getInputStream()) {
-			return new String(in.readAllBytes(), configuration.getEncoding());
-		}
-		catch (IOException ex) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-					"cannot read migration script " + resource.getDescription() + ": " + ex.getMessage(), ex);
-		}
-	}
-
-	private static String fileName(String path) {
-		return path.substring(path.lastIndexOf('/') + 1);
-	}
-
-	private static Resource find(Map<String, Resource> scripts, String script) {
-		Resource exact = scripts.get(script);
-		if (exact != null) {
-			return exact;
-		}
-		return scripts.entrySet()
-			.stream()
-			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
-			.map(Map.Entry::getValue)
-			.findFirst()
-			.orElse(null);
 	}
 
 }
