@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -199,8 +198,8 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 			toServer.write(renamed);
 			toServer.flush();
 			this.connections++;
-			pump(server, client);
-			pump(client, server);
+			SocketRelay.relay(server, client, "clone-stand-in-pump");
+			SocketRelay.relay(client, server, "clone-stand-in-pump");
 		}
 		catch (IOException ex) {
 			closeQuietly(client);
@@ -229,28 +228,6 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 		}
 		out.write(0);
 		return out.toByteArray();
-	}
-
-	private void pump(Socket from, Socket to) {
-		Thread pump = new Thread(() -> {
-			byte[] buffer = new byte[8192];
-			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-				int read;
-				while ((read = in.read(buffer)) >= 0) {
-					out.write(buffer, 0, read);
-					out.flush();
-				}
-			}
-			catch (IOException ex) {
-				// One side went away.
-			}
-			finally {
-				closeQuietly(from);
-				closeQuietly(to);
-			}
-		}, "clone-stand-in-pump");
-		pump.setDaemon(true);
-		pump.start();
 	}
 
 	private static void closeQuietly(Socket socket) {

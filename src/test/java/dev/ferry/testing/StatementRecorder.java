@@ -2,7 +2,6 @@ package dev.ferry.testing;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -66,7 +65,7 @@ public final class StatementRecorder implements AutoCloseable {
 				this.sockets.add(server);
 				int connection = this.connections.incrementAndGet();
 				start(() -> recordClient(client, server, connection));
-				start(() -> copy(server, client));
+				SocketRelay.relay(server, client, "statement-recorder-pump");
 			}
 			catch (IOException ex) {
 				// Closed.
@@ -137,20 +136,6 @@ public final class StatementRecorder implements AutoCloseable {
 
 	private static String cString(byte[] bytes, int from) {
 		return new String(bytes, from, indexOfZero(bytes, from) - from, StandardCharsets.UTF_8);
-	}
-
-	private static void copy(Socket from, Socket to) {
-		byte[] buffer = new byte[8192];
-		try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-			int read;
-			while ((read = in.read(buffer)) >= 0) {
-				out.write(buffer, 0, read);
-				out.flush();
-			}
-		}
-		catch (IOException ex) {
-			// One side went away.
-		}
 	}
 
 	private static void start(Runnable pump) {
