@@ -5,26 +5,33 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.ferry.config.ProcessEnvironment;
+import dev.ferry.failure.CauseChain;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FailureClassifier;
+import dev.ferry.failure.FerryException;
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.report.FailedStartReport;
+import dev.ferry.report.RunReport;
 import dev.ferry.report.RunReportWriter;
+import dev.ferry.run.GracefulStop;
+import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.MaskingConsole;
 import dev.ferry.secrets.SecretMasker;
-
 import io.awspring.cloud.autoconfigure.config.secretsmanager.SecretsManagerAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.flywaydb.core.api.FlywayException;
 
-import org.springframework.boot.ExitCodeExceptionMapper;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
-import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 
@@ -43,56 +50,79 @@ import org.springframework.core.env.SimpleCommandLinePropertySource;
 @ConfigurationPropertiesScan
 public class FerryApplication {
 
-	@Bean
-	ExitCodeExceptionMapper exitCodes() {
-		return (failure) -> ExitStatus.of(failure).code();
-	}
+	private static final Log logger = LogFactory.getLog(FerryApplication.class);
 
 	public static void main(String[] args) {
 		System.exit(run(args));
 	}
 
 	/**
-	 * Runs Ferry once and answers its exit code. Failures propagate through Spring Boot so that the
-	 * exit-code mapper ({@link ExitStatus#of}) and the exception reporters see them.
+	 * Runs Ferry once and answers its exit code. This is the one exit path: however the run ends (the command
+	 * succeeded or failed, Spring could not start, a SIGTERM stopped it), the failure is classified here, once, the
+	 * report written and the last line logged.
 	 */
 	public static int run(String... args) {
 		SecretMasker masker = new SecretMasker();
 		registerStartingSecrets(masker, args);
 		MaskingConsole.install(masker);
-		RunReportWriter reports = new RunReportWriter(masker);
-		Instant started = Instant.now();
+		RunRecord record = new RunRecord(Instant.now());
 		SpringApplication application = new SpringApplication(FerryApplication.class);
 		application.addInitializers((context) -> {
 			context.getBeanFactory().registerSingleton("secretMasker", masker);
-			context.getBeanFactory().registerSingleton("runReportWriter", reports);
+			context.getBeanFactory().registerSingleton("runRecord", record);
 		});
+		FerryException failure = null;
+		Throwable thrown = null;
 		try {
-			return SpringApplication.exit(application.run(args));
+			SpringApplication.exit(application.run(args));
 		}
 		catch (SpringApplication.AbandonedRunException ex) {
 			// The build's AOT processing stops the run once it has the bean definitions.
 			throw ex;
 		}
 		catch (RuntimeException ex) {
-			ExitStatus status = ExitStatus.of(ex);
-			if (!reports.hasWritten()) {
-				FailedStartReport.write(reports, args, ProcessEnvironment.variables(), started, status, failureMessage(ex, masker));
-			}
-			return status.code();
+			// A stop interrupts this thread; what follows must not fail on it.
+			Thread.interrupted();
+			thrown = ex;
+			String failedScript = (record.failedMigration() != null) ? record.failedMigration().getScript() : null;
+			failure = new FailureClassifier(masker::mask).classify(ex, GracefulStop.jvm().requested(), failedScript);
 		}
+		int exitCode = (failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code();
+		report(record, failure, thrown, masker, args);
+		GracefulStop.jvm().finished(exitCode);
+		return exitCode;
 	}
 
-	private static String failureMessage(Throwable failure, SecretMasker masker) {
-		FerryException ferry = FerryException.find(failure);
-		if (ferry != null) {
-			return ferry.getMessage();
+	private static void report(RunRecord record, FerryException failure, Throwable thrown, SecretMasker masker,
+			String[] args) {
+		RunReportWriter reports = new RunReportWriter(masker);
+		if (record.command() == null) {
+			// Spring did not get as far as the run: its settings are read the way Spring would have found them.
+			FailedStartReport.write(reports, args, ProcessEnvironment.variables(), record.startedAt(),
+					failure.status(), failure.getMessage());
 		}
-		BindException bind = CauseChain.find(failure, BindException.class);
-		if (bind != null) {
-			return masker.mask(FerryFailureReporter.invalidSetting(bind));
+		else {
+			RunReport report = RunReport.of(record, failure, (thrown != null) ? FlywayFailures.line(
+					CauseChain.find(thrown, FlywayException.class)) : null, FlywayFailures.sqlState(thrown),
+					Instant.now());
+			reports.write(report, record.reportFile(), record.stepSummary());
+			if (failure == null) {
+				logger.info(masker.mask("Ferry " + report.command() + " on " + report.database() + " ("
+						+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
+								? ", schema version " + report.schemaVersion() : "")
+						+ " in " + report.duration().toMillis() + " ms"));
+			}
 		}
-		return masker.mask(String.valueOf(failure.getMessage()));
+		if (failure != null) {
+			String line = "Ferry failed (exit " + failure.status().code() + ", " + failure.status().meaning() + "): "
+					+ failure.getMessage();
+			if (failure.status() == ExitStatus.UNEXPECTED) {
+				logger.error(line, failure.getCause());
+			}
+			else {
+				logger.error(line);
+			}
+		}
 	}
 
 	/** The secrets in the environment, system properties and arguments, before Spring reads any of them. */

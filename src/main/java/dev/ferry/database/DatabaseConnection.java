@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 import javax.sql.DataSource;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.AdminSecret;
 import dev.ferry.secrets.EnvironmentSecrets;

@@ -6,9 +6,9 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
-import dev.ferry.CauseChain;
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.CauseChain;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

@@ -2,8 +2,8 @@ package dev.ferry.database;
 
 import java.time.Duration;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.config.FerryProperties;
 import org.postgresql.ds.PGSimpleDataSource;
 

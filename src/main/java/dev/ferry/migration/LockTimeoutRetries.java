@@ -2,9 +2,10 @@ package dev.ferry.migration;
 
 import java.time.Duration;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
-import dev.ferry.GracefulStop;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
+import dev.ferry.failure.FlywayFailures;
+import dev.ferry.run.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
@@ -17,7 +18,7 @@ import org.flywaydb.core.api.FlywayException;
  * was rolled back, so the next try starts from the same place. A lock timeout is a busy application, not a broken
  * script; after the last try it is exit 7.
  */
-class LockTimeoutRetries {
+public class LockTimeoutRetries {
 
 	private static final Log logger = LogFactory.getLog(LockTimeoutRetries.class);
 
@@ -43,7 +44,7 @@ class LockTimeoutRetries {
 		this.blockers = blockers;
 	}
 
-	void migrate() {
+	public void migrate() {
 		Duration delay = this.properties.lockRetryDelay();
 		int tries = this.properties.lockRetries() + 1;
 		for (int attempt = 1;; attempt++) {
@@ -66,7 +67,7 @@ class LockTimeoutRetries {
 									+ tries + " times; another session holds a lock the migration needs"
 									+ (blockedBy.isEmpty() ? "" : ", " + blockedBy) + ": "
 									+ FlywayFailures.firstLine(ex.getMessage())),
-							FlywayFailures.masked(ex, this.masker));
+							FlywayFailures.masked(ex, this.masker::mask));
 				}
 				logger.warn(this.masker.mask("Lock timeout (try " + attempt + " of " + tries + "), retrying in "
 						+ delay.toMillis() + " ms: another session holds a lock the migration needs"

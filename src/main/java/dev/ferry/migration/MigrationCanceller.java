@@ -6,7 +6,7 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
-import dev.ferry.GracefulStop;
+import dev.ferry.run.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.FlywayException;
@@ -21,7 +21,7 @@ import org.postgresql.PGConnection;
  * migration applied without its row. A transactional migration cancelled there rolls back whole; a
  * non-transactional one is handled by {@link FailedMigrationCleanup}.
  */
-class MigrationCanceller extends EachMigrationCallback {
+public class MigrationCanceller extends EachMigrationCallback {
 
 	private static final Log logger = LogFactory.getLog(MigrationCanceller.class);
 
@@ -69,7 +69,7 @@ class MigrationCanceller extends EachMigrationCallback {
 	 * or a rehearsal's clone), again every quarter second while a migration is still running: a cancel that arrives
 	 * between two statements of a script cancels nothing. Runs until the process ends.
 	 */
-	void cancelUntilStopped() {
+	public void cancelUntilStopped() {
 		Connection connection = null;
 		DataSource connectedTo = null;
 		try {

@@ -1,9 +1,11 @@
 package dev.ferry.migration;
 
-import dev.ferry.GracefulStop;
+import dev.ferry.run.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
+import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;
+import org.flywaydb.core.Flyway;
 
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
 import org.springframework.context.annotation.Bean;
@@ -53,8 +55,19 @@ class MigrationConfiguration {
 	}
 
 	@Bean
-	MigrationProgress migrationProgress(SecretMasker masker) {
-		return new MigrationProgress(masker);
+	MigrationProgress migrationProgress(SecretMasker masker, RunRecord record) {
+		return new MigrationProgress(masker, record);
+	}
+
+	@Bean
+	MigrationPlans migrationPlans(Flyway flyway, Placeholders placeholders, RunRecord record) {
+		return new MigrationPlans(flyway, new PlaceholderCheck(placeholders), record);
+	}
+
+	@Bean
+	LockTimeoutRetries lockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker,
+			GracefulStop stop, InvalidIndexCleanup indexes, BlockingSessions blockers) {
+		return new LockTimeoutRetries(flyway, properties, masker, stop, indexes, blockers);
 	}
 
 }

@@ -1,14 +1,13 @@
 package dev.ferry.migration;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.ferry.run.RunRecord;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
-import org.flywaydb.core.api.MigrationState;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.Configuration;
 
@@ -22,7 +21,7 @@ import org.springframework.core.io.Resource;
  * @param pending the migrations that will run, in order
  * @param secretChecksums the repeatable scripts whose checksum is taken over a secret value
  */
-record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending, Set<String> secretChecksums) {
+public record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending, Set<String> secretChecksums) {
 
 	/**
 	 * @param flyway the configured Flyway
@@ -35,32 +34,20 @@ record MigrationPlan(MigrationInfoService info, List<MigrationInfo> pending, Set
 		ScriptNamingCheck.verify(configuration, scripts);
 		Set<String> secretChecksums = placeholderCheck.verifyRepeatables(configuration, scripts);
 		MigrationInfoService info = flyway.info();
-		List<MigrationInfo> pending = pending(info);
+		List<MigrationInfo> pending = RunRecord.pending(info);
 		placeholderCheck.verifyPending(configuration, pending, scripts);
 		return new MigrationPlan(info, pending, secretChecksums);
 	}
 
 	/** The highest version the run will reach: what a snapshot taken before it is named after. */
-	String targetVersion() {
+	public String targetVersion() {
 		return this.pending.stream()
 			.map(MigrationInfo::getVersion)
 			.filter((version) -> version != null)
 			.max(MigrationVersion::compareTo)
 			.map(MigrationVersion::getVersion)
-			.orElseGet(() -> schemaVersion(this.info));
+			.orElseGet(() -> RunRecord.schemaVersion(this.info));
 	}
 
-	static List<MigrationInfo> pending(MigrationInfoService info) {
-		return Arrays.stream(info.all())
-			.filter((m) -> m.getState() == MigrationState.PENDING || m.getState() == MigrationState.OUTDATED)
-			.toList();
-	}
-
-	static String schemaVersion(MigrationInfoService info) {
-		if (info == null || info.current() == null || info.current().getVersion() == null) {
-			return null;
-		}
-		return info.current().getVersion().getVersion();
-	}
 
 }

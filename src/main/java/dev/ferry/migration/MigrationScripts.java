@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import org.flywaydb.core.api.Location;
 import org.flywaydb.core.api.configuration.Configuration;
 

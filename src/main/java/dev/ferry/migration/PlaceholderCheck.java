@@ -9,8 +9,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.placeholders.Placeholders;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

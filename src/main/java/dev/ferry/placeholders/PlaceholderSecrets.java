@@ -3,8 +3,8 @@ package dev.ferry.placeholders;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.secrets.SecretReader;
 
 /**

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.migration.MigrationScripts;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;

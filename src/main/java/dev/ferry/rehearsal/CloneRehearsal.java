@@ -6,17 +6,17 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
-import dev.ferry.CauseChain;
-import dev.ferry.ExitStatus;
-import dev.ferry.FerryException;
-import dev.ferry.GracefulStop;
+import dev.ferry.failure.CauseChain;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
+import dev.ferry.run.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.database.EndpointDataSources;
 import dev.ferry.rehearsal.AuroraClones.AuroraClone;
-import dev.ferry.report.RehearsalReport;
-import dev.ferry.report.RehearsalReport.HeldLock;
-import dev.ferry.report.RehearsalReport.RehearsedMigration;
+import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.rehearsal.RehearsalReport.HeldLock;
+import dev.ferry.rehearsal.RehearsalReport.RehearsedMigration;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

@@ -18,8 +18,8 @@ import javax.sql.DataSource;
 
 import dev.ferry.database.LockMode;
 import dev.ferry.migration.EachMigrationCallback;
-import dev.ferry.report.RehearsalReport.HeldLock;
-import dev.ferry.report.RehearsalReport.RehearsedMigration;
+import dev.ferry.rehearsal.RehearsalReport.HeldLock;
+import dev.ferry.rehearsal.RehearsalReport.RehearsedMigration;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;

@@ -4,7 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.ferry.drift.DriftFindings;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.plan.Plan;
+import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.run.RunRecord;
+import dev.ferry.run.RunRecord.AppliedMigration;
+import dev.ferry.run.RunRecord.PendingMigration;
 
 /**
  * What one run did: written as JSON to {@code FERRY_REPORT_FILE} and as Markdown to {@code FERRY_STEP_SUMMARY}.
@@ -38,36 +45,45 @@ public record RunReport(String command, String environment, String database, Ins
 	}
 
 	/**
-	 * A migration this run applied.
-	 *
-	 * @param version its version, none for a repeatable one
-	 * @param description its description
-	 * @param script its script's path within its location
-	 * @param type Flyway's migration type
-	 * @param checksum Flyway's checksum
-	 * @param durationMs how long it ran
+	 * The report of a run from its record.
+	 * @param record what the run did
+	 * @param failure why it failed, classified; {@code null} when it succeeded
+	 * @param line the failing script's line, if Flyway named one
+	 * @param sqlState the database's SQLSTATE, if any
+	 * @param endedAt when the run ended
 	 */
-	public record AppliedMigration(String version, String description, String script, String type, Integer checksum,
-			long durationMs) {
-
-		public String label() {
-			return ((this.version != null) ? "V" + this.version : "R") + " \"" + this.description + "\" (" + this.script
-					+ ")";
+	public static RunReport of(RunRecord record, FerryException failure, Integer line, String sqlState,
+			Instant endedAt) {
+		Failure error = null;
+		if (failure != null) {
+			ExitStatus status = failure.status();
+			// Who held the lock matters for a lock timeout and a stop during the wait; a rehearsal's sessions were
+			// on the clone, and drift waits on no one.
+			boolean waited = status == ExitStatus.LOCK_TIMEOUT || status == ExitStatus.STOPPED;
+			error = new Failure(status.meaning(), failure.getMessage(),
+					(record.failedMigration() != null) ? record.failedMigration().getScript() : null, line, sqlState,
+					waited ? record.blockers() : List.of());
 		}
-
+		DriftFindings drift = record.drift();
+		return new RunReport((record.command() != null) ? record.command() : "unknown",
+				(record.environment() != null) ? record.environment() : "unnamed",
+				(record.database() != null) ? record.database() : "unknown", record.startedAt(),
+				Duration.between(record.startedAt(), endedAt),
+				(failure != null) ? "failed" : record.outcome().kind().label(),
+				(failure != null) ? failure.getMessage() : record.outcome().message(),
+				(failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code(), record.schemaVersion(),
+				record.applied(), record.pending(), record.snapshot(), error, record.rehearsal(), record.plan(),
+				(drift != null) ? drift.summary() : null, driftedObjects(drift));
 	}
 
-	/**
-	 * A migration not applied yet.
-	 *
-	 * @param version its version, none for a repeatable one
-	 * @param description its description
-	 * @param script its script's path within its location
-	 * @param state Flyway's state for it
-	 * @param checksum Flyway's checksum
-	 */
-	public record PendingMigration(String version, String description, String script, String state, Integer checksum) {
-
+	private static List<DriftedObject> driftedObjects(DriftFindings drift) {
+		if (drift == null) {
+			return List.of();
+		}
+		return drift.changes()
+			.stream()
+			.map((d) -> new DriftedObject(d.object(), d.change().id(), d.before(), d.after(), d.describe()))
+			.toList();
 	}
 
 	/**

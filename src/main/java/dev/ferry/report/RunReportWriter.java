@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.ferry.plan.PlanReport;
+import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.run.RunRecord.AppliedMigration;
+import dev.ferry.run.RunRecord.PendingMigration;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -85,7 +88,7 @@ public class RunReportWriter {
 		}
 		if (!report.applied().isEmpty()) {
 			md.append("| Applied | Description | Script | Checksum | Duration |\n| --- | --- | --- | --- | ---: |\n");
-			for (RunReport.AppliedMigration m : report.applied()) {
+			for (AppliedMigration m : report.applied()) {
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
 				md.append(m.script()).append("` | ").append((m.checksum() != null) ? m.checksum() : "-").append(" | ").append(m.durationMs());
 				md.append(" ms |\n");
@@ -94,7 +97,7 @@ public class RunReportWriter {
 		}
 		if (!report.pending().isEmpty() && report.plan() == null) {
 			md.append("| Pending | Description | Script | State |\n| --- | --- | --- | --- |\n");
-			for (RunReport.PendingMigration m : report.pending()) {
+			for (PendingMigration m : report.pending()) {
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
 				md.append(m.script()).append("` | ").append(m.state()).append(" |\n");
 			}
@@ -258,7 +261,7 @@ public class RunReportWriter {
 		return map;
 	}
 
-	private static Map<String, Object> asMap(RunReport.AppliedMigration m) {
+	private static Map<String, Object> asMap(AppliedMigration m) {
 		Map<String, Object> map = new LinkedHashMap<>();
 		map.put("version", m.version());
 		map.put("description", m.description());
@@ -322,7 +325,7 @@ public class RunReportWriter {
 		return map;
 	}
 
-	private static Map<String, Object> asMap(RunReport.PendingMigration m) {
+	private static Map<String, Object> asMap(PendingMigration m) {
 		Map<String, Object> map = new LinkedHashMap<>();
 		map.put("version", m.version());
 		map.put("description", m.description());

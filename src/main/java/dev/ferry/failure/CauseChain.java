@@ -1,4 +1,4 @@
-package dev.ferry;
+package dev.ferry.failure;
 
 import java.util.function.Predicate;
 

@@ -1,12 +1,10 @@
-package dev.ferry;
-
-import org.springframework.boot.ExitCodeGenerator;
+package dev.ferry.failure;
 
 /**
  * The one error root of Ferry: every expected failure carries the exit status that the pipeline sees. Messages
  * must already be free of secret values when this is constructed.
  */
-public class FerryException extends RuntimeException implements ExitCodeGenerator {
+public class FerryException extends RuntimeException {
 
 	private final ExitStatus status;
 
@@ -21,11 +19,6 @@ public class FerryException extends RuntimeException implements ExitCodeGenerato
 
 	public ExitStatus status() {
 		return this.status;
-	}
-
-	@Override
-	public int getExitCode() {
-		return this.status.code();
 	}
 
 	/** The first Ferry exception in a cause chain, if any. */

@@ -1,4 +1,4 @@
-package dev.ferry.report;
+package dev.ferry.rehearsal;
 
 import java.util.List;
 

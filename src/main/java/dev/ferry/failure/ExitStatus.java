@@ -1,10 +1,8 @@
-package dev.ferry;
-
-import org.springframework.boot.context.properties.bind.BindException;
+package dev.ferry.failure;
 
 /**
  * Ferry's exit codes. They are a contract with pipelines that branch on them, so the numbers never change.
- * {@link #of(Throwable)} is the one mapping from a failed run to its code.
+ * {@link FailureClassifier} decides which one a failed run gets.
  */
 public enum ExitStatus {
 
@@ -37,21 +35,6 @@ public enum ExitStatus {
 
 	public String meaning() {
 		return this.meaning;
-	}
-
-	/**
-	 * The status of a failed run: Ferry's own where the failure is one of ours, configuration invalid for a setting
-	 * that cannot be bound to its type, unexpected for anything else.
-	 */
-	public static ExitStatus of(Throwable failure) {
-		FerryException ferry = FerryException.find(failure);
-		if (ferry != null) {
-			return ferry.status();
-		}
-		if (CauseChain.find(failure, BindException.class) != null) {
-			return CONFIGURATION_INVALID;
-		}
-		return UNEXPECTED;
 	}
 
 }

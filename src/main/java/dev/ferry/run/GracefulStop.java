@@ -1,4 +1,4 @@
-package dev.ferry;
+package dev.ferry.run;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.ferry.failure.ExitStatus;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

@@ -1,0 +1,120 @@
+package dev.ferry.command;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ferry.run.GracefulStop;
+import dev.ferry.config.FerryCommand;
+import dev.ferry.config.FerryProperties;
+import dev.ferry.database.DatabaseReadiness;
+import dev.ferry.migration.BlockingSessions;
+import dev.ferry.migration.MigrationCanceller;
+import dev.ferry.migration.MigrationPlans;
+import dev.ferry.run.RunRecord;
+import dev.ferry.secrets.SecretMasker;
+import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.io.Resource;
+import org.springframework.stereotype.Component;
+
+/**
+ * One run of a command, stoppable by SIGTERM from here on: choose the command, refuse it where unsafe, wait for the
+ * database, check the scripts, run it. A failure is left to the exit path ({@code FerryApplication}), which
+ * classifies it and reports; this only adds to the record what is known about it here.
+ */
+@Component
+class CommandRunner implements ApplicationRunner {
+
+	private final Map<FerryCommand, Command> commands = new EnumMap<>(FerryCommand.class);
+
+	private final FerryProperties properties;
+
+	private final Flyway flyway;
+
+	private final MigrationPlans plans;
+
+	private final RunRecord record;
+
+	private final SecretMasker masker;
+
+	private final GracefulStop stop;
+
+	private final MigrationCanceller canceller;
+
+	private final BlockingSessions blockers;
+
+	CommandRunner(List<Command> commands, FerryProperties properties, Flyway flyway, MigrationPlans plans,
+			RunRecord record, SecretMasker masker, GracefulStop stop, MigrationCanceller canceller,
+			BlockingSessions blockers) {
+		commands.forEach((command) -> this.commands.put(command.name(), command));
+		this.properties = properties;
+		this.flyway = flyway;
+		this.plans = plans;
+		this.record = record;
+		this.masker = masker;
+		this.stop = stop;
+		this.canceller = canceller;
+		this.blockers = blockers;
+	}
+
+	@Override
+	public void run(ApplicationArguments args) {
+		this.stop.arm(this.properties.stopTimeout(), this.canceller::cancelUntilStopped);
+		started("unknown");
+		try {
+			List<String> names = args.getNonOptionArgs();
+			FerryCommand name = FerryCommand.of(names.isEmpty() ? this.properties.command() : names.get(0));
+			started(name.id());
+			Command command = this.commands.get(name);
+			command.refuseIfUnsafe();
+			DatabaseReadiness.await(this.flyway.getConfiguration().getDataSource(), this.properties.connectTimeout(),
+					this.masker);
+			Map<String, Resource> scripts = command.readsScripts() ? this.plans.verifiedScripts() : Map.of();
+			command.run(scripts);
+		}
+		catch (RuntimeException ex) {
+			if (this.stop.requested()) {
+				// The stop interrupted this thread; the reads below and the report must not fail on it.
+				Thread.interrupted();
+			}
+			this.record.blockedBy(this.blockers.ofFailedMigration());
+			if (!this.record.applied().isEmpty()) {
+				this.record.failedAt(versionAfterFailure());
+			}
+			throw ex;
+		}
+	}
+
+	private void started(String command) {
+		this.record.started(command, this.properties.environment(), database(), this.properties.reportFile(),
+				this.properties.stepSummary());
+	}
+
+	/** What the run committed before it failed, when the database still answers. */
+	private String versionAfterFailure() {
+		try {
+			return RunRecord.schemaVersion(this.flyway.info());
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/** Where the run runs, for the report: the JDBC URL without its parameters. */
+	private String database() {
+		String url = this.flyway.getConfiguration().getUrl();
+		if (url == null && this.flyway.getConfiguration().getDataSource() instanceof PGSimpleDataSource pg) {
+			url = pg.getURL();
+		}
+		if (url == null) {
+			return "unknown";
+		}
+		int query = url.indexOf('?');
+		return (query >= 0) ? url.substring(0, query) : url;
+	}
+
+}
