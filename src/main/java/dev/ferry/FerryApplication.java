@@ -13,7 +13,7 @@ import dev.ferry.failure.FlywayFailures;
 import dev.ferry.report.FailedStartReport;
 import dev.ferry.report.RunReport;
 import dev.ferry.report.RunReportWriter;
-import dev.ferry.run.GracefulStop;
+import dev.ferry.stop.GracefulStop;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.MaskingConsole;

@@ -4,7 +4,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.ferry.run.GracefulStop;
+import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;

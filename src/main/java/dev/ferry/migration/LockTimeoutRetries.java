@@ -5,7 +5,7 @@ import java.time.Duration;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.failure.FlywayFailures;
-import dev.ferry.run.GracefulStop;
+import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;

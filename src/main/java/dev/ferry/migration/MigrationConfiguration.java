@@ -1,6 +1,6 @@
 package dev.ferry.migration;
 
-import dev.ferry.run.GracefulStop;
+import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.run.RunRecord;

@@ -2,7 +2,7 @@ package dev.ferry.rehearsal;
 
 import java.time.Clock;
 
-import dev.ferry.run.GracefulStop;
+import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.EndpointDataSources;
 import dev.ferry.secrets.SecretMasker;

@@ -1,4 +1,4 @@
-package dev.ferry.run;
+package dev.ferry.stop;
 
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.ferry.drift;
+package dev.ferry.config;
 
 /**
  * What drift does to a run (FERRY_DRIFT).

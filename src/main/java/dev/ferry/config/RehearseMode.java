@@ -1,4 +1,4 @@
-package dev.ferry.rehearsal;
+package dev.ferry.config;
 
 /**
  * Whether pending migrations are rehearsed before production is migrated (FERRY_REHEARSE).
