@@ -84,8 +84,8 @@ public class FerryApplication {
 			// A stop interrupts this thread; what follows must not fail on it.
 			Thread.interrupted();
 			thrown = ex;
-			String failedScript = (record.failedMigration() != null) ? record.failedMigration().getScript() : null;
-			failure = new FailureClassifier(masker::mask).classify(ex, GracefulStop.jvm().requested(), failedScript);
+			failure = new FailureClassifier(masker::mask).classify(ex, GracefulStop.jvm().requested(),
+					record.failedScript());
 		}
 		int exitCode = (failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code();
 		report(record, failure, thrown, masker, args);

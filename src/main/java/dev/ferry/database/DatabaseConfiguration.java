@@ -6,8 +6,6 @@ import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.AdminSecret;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.secrets.SecretReader;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.regions.providers.AwsRegionProvider;
 import software.amazon.awssdk.services.rds.RdsUtilities;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,7 +15,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
  * The one DataSource Ferry migrates through, and the IAM token maker it uses when IAM authentication is on. AWS
- * clients come from Spring Cloud AWS's auto-configuration and are made only when a run asks for them.
+ * clients come from {@code dev.ferry.aws} and are made only when a run asks for them.
  */
 @Configuration(proxyBeanMethods = false)
 class DatabaseConfiguration {
@@ -37,11 +35,7 @@ class DatabaseConfiguration {
 	}
 
 	@Bean
-	IamTokens iamTokens(AwsCredentialsProvider credentials, AwsRegionProvider region) {
-		RdsUtilities utilities = RdsUtilities.builder()
-			.credentialsProvider(credentials)
-			.region(region.getRegion())
-			.build();
+	IamTokens iamTokens(RdsUtilities utilities) {
 		return (host, port, username) -> utilities
 			.generateAuthenticationToken((request) -> request.hostname(host).port(port).username(username));
 	}

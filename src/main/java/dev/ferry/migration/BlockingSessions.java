@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
-import dev.ferry.report.RunReport.Blocker;
+import dev.ferry.session.Blocker;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

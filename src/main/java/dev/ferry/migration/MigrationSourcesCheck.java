@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import org.flywaydb.core.api.Location;

@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.placeholders.Placeholders;

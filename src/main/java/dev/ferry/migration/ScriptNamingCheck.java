@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import org.flywaydb.core.api.callback.Event;

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.migration.MigrationScripts;
+import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;

@@ -13,6 +13,7 @@ import dev.ferry.plan.PlanReport;
 import dev.ferry.rehearsal.RehearsalReport;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.run.RunRecord.PendingMigration;
+import dev.ferry.session.Blocker;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -123,7 +124,7 @@ public class RunReportWriter {
 			if (!error.blockers().isEmpty()) {
 				md.append("| Blocked by pid | User | Application | State | For | Transaction open | Query |\n");
 				md.append("| ---: | --- | --- | --- | ---: | ---: | --- |\n");
-				for (RunReport.Blocker b : error.blockers()) {
+				for (Blocker b : error.blockers()) {
 					md.append("| ").append(b.pid()).append(" | ").append(cell(b.user())).append(" | ");
 					md.append(cell(b.applicationName())).append(" | ").append(cell(b.state()));
 					if (b.waitEvent() != null) {
@@ -302,7 +303,7 @@ public class RunReportWriter {
 		return map;
 	}
 
-	private static Map<String, Object> asMap(RunReport.Blocker b) {
+	private static Map<String, Object> asMap(Blocker b) {
 		Map<String, Object> map = new LinkedHashMap<>();
 		map.put("pid", b.pid());
 		map.put("user", b.user());

@@ -10,7 +10,7 @@ import java.util.Set;
 import dev.ferry.drift.DriftFindings;
 import dev.ferry.plan.Plan;
 import dev.ferry.rehearsal.RehearsalReport;
-import dev.ferry.report.RunReport.Blocker;
+import dev.ferry.session.Blocker;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
@@ -40,7 +40,7 @@ public final class RunRecord {
 
 	private final List<AppliedMigration> applied = new ArrayList<>();
 
-	private MigrationInfo failedMigration;
+	private String failedScript;
 
 	private String snapshot;
 
@@ -90,7 +90,7 @@ public final class RunRecord {
 	}
 
 	public void migrationFailed(MigrationInfo migration) {
-		this.failedMigration = migration;
+		this.failedScript = migration.getScript();
 	}
 
 	public void snapshotTaken(String snapshot) {
@@ -166,9 +166,9 @@ public final class RunRecord {
 		return List.copyOf(this.applied);
 	}
 
-	/** The migration Flyway reported failed, if one did. */
-	public MigrationInfo failedMigration() {
-		return this.failedMigration;
+	/** The script of the migration Flyway reported failed, if one did. */
+	public String failedScript() {
+		return this.failedScript;
 	}
 
 	public String snapshot() {

@@ -2,7 +2,7 @@ package dev.ferry.migration;
 
 import java.util.List;
 
-import dev.ferry.report.RunReport.Blocker;
+import dev.ferry.session.Blocker;
 import dev.ferry.secrets.SecretMasker;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.scripts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +25,7 @@ public final class MigrationScripts {
 	private MigrationScripts() {
 	}
 
-	static Map<String, Resource> list(Configuration configuration) {
+	public static Map<String, Resource> list(Configuration configuration) {
 		Map<String, Resource> scripts = new LinkedHashMap<>();
 		for (Location location : configuration.getLocations()) {
 			String root = location.getRootPath();
