@@ -26,9 +26,34 @@ parsed() (
     FERRY_ECS_SECURITY_GROUPS FERRY_ECS_CONTAINER FERRY_ECS_ASSIGN_PUBLIC_IP FERRY_ECS_TIMEOUT FERRY_ECS_POLL; do
     [[ $output == *"$word"* ]] || { echo "missing $word"; return 1; }
   done
-  for code in 0 1-10 20 21 22 23 24 64 69; do
+  for code in 0 1 2 3 4 5 6 7 8 9 10 11 12 20 21 22 23 24 64 69 130/143; do
     grep -Eq "^  $code " <<<"$output" || { echo "exit code $code not listed"; return 1; }
   done
+  [[ $output != *1-10* ]]
+}
+
+@test "--help lists Ferry's codes by the meanings the script reports them with, and its own from its table" {
+  run "$RUN_MIGRATION" --help
+  source "$RUN_MIGRATION"
+  local code
+  for code in "${!FERRY_EXIT_MEANINGS[@]}"; do
+    grep -Fqx "$(printf '  %-5s %s' "$code" "${FERRY_EXIT_MEANINGS[$code]}")" <<<"$output" || { echo "Ferry's $code"; return 1; }
+  done
+  for code in "${!RUN_MIGRATION_EXIT_CODES[@]}"; do
+    grep -Fqx "$(printf '  %-5s %s' "$code" "${RUN_MIGRATION_EXIT_CODES[$code]}")" <<<"$output" || { echo "own $code"; return 1; }
+  done
+}
+
+@test "bad usage exits with the code --help lists for bad usage, none of Ferry's" {
+  run "$RUN_MIGRATION" --help
+  local usage_code
+  usage_code=$(sed -n 's/^  \([0-9][0-9]*\) *bad usage of run-migration .*/\1/p' <<<"$output")
+  [ "$usage_code" = 64 ]
+  source "$RUN_MIGRATION"
+  [ -z "${FERRY_EXIT_MEANINGS[$usage_code]:-}" ]
+  run "$RUN_MIGRATION" --cluster c --bogus
+  [ "$status" -eq "$usage_code" ]
+  [ "$output" = "run-migration: unknown argument: --bogus (see $RUN_MIGRATION --help)" ]
 }
 
 @test "defaults: container ferry, DISABLED, timeout 3600, poll 6" {
@@ -91,6 +116,7 @@ parsed() (
     "${REQ[*]} --env 1X=2"
     "${REQ[*]} --subnets subnet-a,,subnet-b"
     "${REQ[*]} --region="
+    "${REQ[*]} --container a.b"
   )
   local c
   for c in "${cases[@]}"; do
@@ -109,7 +135,7 @@ parsed() (
 @test "a missing aws CLI is exit 69, not a Ferry code" {
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   local tool
-  for tool in python3 tr; do ln -s "$(command -v "$tool")" "$BATS_TEST_TMPDIR/bin/$tool"; done
+  for tool in tr; do ln -s "$(command -v "$tool")" "$BATS_TEST_TMPDIR/bin/$tool"; done
   PATH="$BATS_TEST_TMPDIR/bin" run "$(command -v bash)" "$RUN_MIGRATION" "${REQ[@]}"
   [ "$status" -eq 69 ]
   [[ $output == *"the AWS CLI (aws) is not on PATH"* ]]

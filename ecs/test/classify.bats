@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154,SC2054,SC1091,SC2030,SC2031,SC2016 # bats sets stderr/lines; comma lists are ids; sourced at run time
-# Unit tests: source run-migration and feed its pure functions recorded ECS JSON.
+# Unit tests: source run-migration and feed its pure functions recorded ECS JSON, read through the script's own
+# queries by the AWS CLI's formatter (cli_json), as `aws ... --query Q --output json` reads a real answer.
 
 setup() {
   load test_helper
@@ -8,8 +9,11 @@ setup() {
   source "$RUN_MIGRATION"
 }
 
+# described FILE [CONTAINER]: the recorded describe-tasks answer FILE as task_query reads it
+described() { cli_json "$(task_query "${2:-ferry}")" <"$FIX/$1"; }
+
 classify() {
-  run classify_stopped_task "${2:-ferry}" <"$FIX/$1"
+  run classify_stopped_task "${2:-ferry}" < <(described "$@")
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
   code=$(field 1 "$output")
@@ -99,34 +103,34 @@ classify() {
 }
 
 @test "reasons are one line even when ECS puts newlines in them" {
-  run classify_stopped_task ferry <<<'{"tasks":[{"lastStatus":"STOPPED","stopCode":"TaskFailedToStart","stoppedReason":"line one\nline two","containers":[{"name":"ferry"}]}]}'
+  run classify_stopped_task ferry < <(cli_json "$(task_query ferry)" <<<'{"tasks":[{"lastStatus":"STOPPED","stopCode":"TaskFailedToStart","stoppedReason":"line one\nline\ttwo","containers":[{"name":"ferry"}]}]}')
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"line one line two"* ]]
 }
 
-@test "garbage instead of JSON -> 23, not a crash" {
-  run classify_stopped_task ferry <<<'<html>'
+@test "an empty answer -> 23, not a crash" {
+  run classify_stopped_task ferry </dev/null
   [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 23 ]
 }
 
 @test "run-task answer with failures[] RESOURCE:MEMORY -> 20" {
-  run run_task_outcome <"$FIX/run-task-failures-memory.json"
+  run run_task_outcome < <(cli_json "$(run_task_query)" <"$FIX/run-task-failures-memory.json")
   [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 20 ]
-  [[ $(field 2 "$output") == "no task placed: RESOURCE:MEMORY"* ]]
+  [ "$(field 2 "$output")" = "no task placed: RESOURCE:MEMORY [arn:aws:ecs:eu-west-1:123456789012:container-instance/ferry/0d8b3a6e1f2c4b5a9e7d6c5b4a3f2e1d]" ]
 }
 
 @test "run-task answer with failures[] no Fargate capacity -> 20" {
-  run run_task_outcome <"$FIX/run-task-failures-capacity.json"
+  run run_task_outcome < <(cli_json "$(run_task_query)" <"$FIX/run-task-failures-capacity.json")
   [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 20 ]
   [[ $(field 2 "$output") == *"Capacity is unavailable"* ]]
 }
 
 @test "run-task answer with a task -> its task and task-definition ARNs" {
-  run run_task_outcome <"$FIX/run-task-ok.json"
+  run run_task_outcome < <(cli_json "$(run_task_query)" <"$FIX/run-task-ok.json")
   [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = 0 ]
   [ "$(field 3 "$output")" = "arn:aws:ecs:eu-west-1:123456789012:task/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
@@ -139,28 +143,48 @@ classify() {
   [ "$output" = "ferry/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10" ]
 }
 
+@test "a failure's detail is in parentheses; failures are joined with ;" {
+  run run_task_outcome < <(cli_json "$(run_task_query)" <<<'{"tasks":[{"taskArn":"arn:t1"}],"failures":[{"reason":"MISSING","detail":"gone"},{"arn":"arn:x"}]}')
+  [ "$(field 1 "$output")" = 20 ]
+  [ "$(field 2 "$output")" = "no task placed: MISSING (gone); unknown reason [arn:x]" ]
+  [ "$(field 5 "$output")" = "arn:t1" ]
+}
+
 @test "log configuration is read from describe-task-definition" {
-  run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/ferry","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ferry"}}}]}}'
+  local td='{"taskDefinition":{"containerDefinitions":[{"name":"other"},{"name":"ferry","logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/ferry","awslogs-region":"eu-west-1","awslogs-stream-prefix":"ferry"}}}]}}'
+  run log_config ferry < <(cli_json "$(log_config_query ferry)" <<<"$td")
   [ "$status" -eq 0 ]
   [ "$output" = "/ecs/ferry${US}eu-west-1${US}ferry${US}" ]
-  run ferry_py log-config ferry <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"splunk"}}]}}'
+  run log_config ferry < <(cli_json "$(log_config_query ferry)" <<<'{"taskDefinition":{"containerDefinitions":[{"name":"ferry","logConfiguration":{"logDriver":"splunk"}}]}}')
   [ "$status" -eq 0 ]
   [ "$(field 1 "$output")" = "" ]
   [[ $(field 4 "$output") == *splunk* ]]
+  run log_config sidecar < <(cli_json "$(log_config_query sidecar)" <<<"$td")
+  [ "$(field 1 "$output")" = "" ]
+  [[ $(field 4 "$output") == "no container named sidecar in the task definition" ]]
 }
 
-@test "--env pairs become containerOverrides, values kept verbatim" {
-  run ferry_py overrides ferry 'FERRY_COMMAND=info' 'FERRY_X=a b="c"=d' 'EMPTY='
+@test "--env pairs become containerOverrides, values kept verbatim (JSON-escaped)" {
+  run container_overrides ferry 'FERRY_COMMAND=info' 'FERRY_X=a b="c"=d' 'EMPTY=' $'ML=one\ntwo\\three\ttab\x01'
   [ "$status" -eq 0 ]
-  run python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print(o["containerOverrides"][0]["name"]); [print(e["name"]+"|"+e["value"]) for e in o["containerOverrides"][0]["environment"]]' "$output"
+  run python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print(o["containerOverrides"][0]["name"]); [print(json.dumps(e["name"]+"|"+e["value"])) for e in o["containerOverrides"][0]["environment"]]' "$output"
   [ "${lines[0]}" = ferry ]
-  [ "${lines[1]}" = "FERRY_COMMAND|info" ]
-  [ "${lines[2]}" = 'FERRY_X|a b="c"=d' ]
-  [ "${lines[3]}" = "EMPTY|" ]
+  [ "${lines[1]}" = '"FERRY_COMMAND|info"' ]
+  [ "${lines[2]}" = '"FERRY_X|a b=\"c\"=d"' ]
+  [ "${lines[3]}" = '"EMPTY|"' ]
+  [ "${lines[4]}" = '"ML|one\ntwo\\three\ttab\u0001"' ]
 }
 
 @test "network configuration JSON from the comma lists" {
-  run ferry_py network 'subnet-a, subnet-b' sg-1 DISABLED
+  run network_configuration 'subnet-a, subnet-b' sg-1 DISABLED
   [ "$status" -eq 0 ]
   [ "$output" = '{"awsvpcConfiguration": {"subnets": ["subnet-a", "subnet-b"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}' ]
+}
+
+@test "Ferry's codes are known by their meanings, and any other container code is said to be none of them" {
+  [ "$(ferry_exit_meaning 0)" = success ]
+  [ "$(ferry_exit_meaning 11)" = "Ferry: stopped by SIGTERM" ]
+  [ "$(ferry_exit_meaning 12)" = "Ferry: rehearsal clone could not be made" ]
+  [ "$(ferry_exit_meaning 137)" = "killed (SIGKILL), often out of memory" ]
+  [ "$(ferry_exit_meaning 13)" = "container exit code, not one of Ferry's" ]
 }

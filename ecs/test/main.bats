@@ -36,16 +36,43 @@ last_err() { printf '%s\n' "${stderr_lines[${#stderr_lines[@]}-1]}"; }
 @test "Ferry's exit 6 passes through with its meaning" {
   migrate describe-tasks-exit-6.json
   [ "$status" -eq 6 ]
-  [ "$(last_err)" = "run-migration: container ferry exited with code 6: Ferry: a migration failed and was rolled back" ]
+  [ "$(last_err)" = "run-migration: container ferry exited with code 6: Ferry: migration failed" ]
 }
 
-@test "every Ferry exit code 1-8 passes through unchanged" {
+# exited CODE: run the script against a task whose container exited with CODE
+exited() {
+  sed "s/\"exitCode\": 0/\"exitCode\": $1/" "$FIX/describe-tasks-exit-0.json" >"$BATS_TEST_TMPDIR/exit-$1.json"
+  export STUB_DESCRIBE="$BATS_TEST_TMPDIR/exit-$1.json"
+  run --separate-stderr "$RUN_MIGRATION" "${ARGS[@]}"
+}
+
+@test "Ferry's exit 11 (stopped by SIGTERM) passes through with its meaning" {
+  exited 11
+  [ "$status" -eq 11 ]
+  [ "$(last_err)" = "run-migration: container ferry exited with code 11: Ferry: stopped by SIGTERM" ]
+}
+
+@test "Ferry's exit 12 (rehearsal clone) passes through with its meaning" {
+  exited 12
+  [ "$status" -eq 12 ]
+  [ "$(last_err)" = "run-migration: container ferry exited with code 12: Ferry: rehearsal clone could not be made" ]
+}
+
+@test "a container exit code that is none of Ferry's passes through, said to be none of them" {
+  exited 13
+  [ "$status" -eq 13 ]
+  [ "$(last_err)" = "run-migration: container ferry exited with code 13: container exit code, not one of Ferry's" ]
+}
+
+@test "every Ferry exit code passes through unchanged, with the meaning the script knows it by" {
+  source "$RUN_MIGRATION"
+  [ "${#FERRY_EXIT_MEANINGS[@]}" -ge 13 ]
   local c
-  for c in 1 2 3 4 5 6 7 8; do
-    sed "s/\"exitCode\": 0/\"exitCode\": $c/" "$FIX/describe-tasks-exit-0.json" >"$BATS_TEST_TMPDIR/exit-$c.json"
-    export STUB_DESCRIBE="$BATS_TEST_TMPDIR/exit-$c.json"
-    run --separate-stderr "$RUN_MIGRATION" "${ARGS[@]}"
+  for c in "${!FERRY_EXIT_MEANINGS[@]}"; do
+    ((c > 0)) || continue
+    exited "$c"
     [ "$status" -eq "$c" ] || { echo "exit $c came out as $status"; return 1; }
+    [ "$(last_err)" = "run-migration: container ferry exited with code $c: Ferry: ${FERRY_EXIT_MEANINGS[$c]}" ]
   done
 }
 
@@ -138,6 +165,27 @@ JSON
   [ "${lines[1]}" = "Successfully applied 1 migration" ]
   grep -q -- '--log-group-name /ecs/ferry-dev --log-stream-name ferry/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10 --start-from-head' "$STUB_CALLS"
   grep -q -- '--next-token f/0001' "$STUB_CALLS"
+}
+
+@test "log lines are followed page by page through nextForwardToken, each printed once, tabs kept" {
+  local pages=$BATS_TEST_TMPDIR/pages
+  mkdir "$pages"
+  printf '%s' '{"events": [{"timestamp": 1, "message": "line one"}, {"timestamp": 2, "message": "a\tb"}], "nextForwardToken": "f/1"}' >"$pages/head"
+  printf '%s' '{"events": [{"timestamp": 3, "message": "line three"}], "nextForwardToken": "f/2"}' >"$pages/f_1"
+  export STUB_LOG_EVENTS=$pages
+  migrate describe-tasks-exit-0.json
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'line one\na\tb\nline three')" ]
+  grep -q -- '--next-token f/1' "$STUB_CALLS"
+  grep -q -- '--next-token f/2' "$STUB_CALLS"
+  run ! grep -q -- '--next-token f/3' "$STUB_CALLS"
+}
+
+@test "an unreadable log stream is one warning, and the exit code is still the container's" {
+  export STUB_LOG_ERROR="An error occurred (AccessDeniedException) when calling the GetLogEvents operation: denied"
+  migrate describe-tasks-exit-6.json
+  [ "$status" -eq 6 ]
+  [ "$(grep -c 'warning: cannot read log stream /ecs/ferry-dev ferry/ferry/7c1d5f7e2b6a4c0e9a1f3d2b8e4c6a10: .*AccessDeniedException' <<<"$stderr")" -eq 1 ]
 }
 
 @test "a log stream that does not exist yet is not an error" {

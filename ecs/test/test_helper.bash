@@ -27,3 +27,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+
+# cli_json QUERY < RECORDED_JSON: what `aws ... --query QUERY --output json` prints for that answer (the CLI's
+# own formatter; stub/cli-answer)
+cli_json() { "$BATS_TEST_DIRNAME/stub/cli-answer" --query "$1" --output json; }
