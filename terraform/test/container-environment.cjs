@@ -15,14 +15,17 @@
 // The .tf files are parsed with @cdktf/hcl2json; expressions the check does not understand are an error, not a
 // pass, so a new kind of entry in the module makes this check grow with it.
 //
-// Usage: HCL2JSON_MODULE=<path to @cdktf/hcl2json> node terraform/test/container-environment.cjs REPO_ROOT
+// Usage: [HCL2JSON_MODULE=<path to @cdktf/hcl2json>] node terraform/test/container-environment.cjs REPO_ROOT
 // Exit codes: 0 they agree; 1 they differ (each difference is printed); 2 usage error or an expression the
 // check cannot read.
 "use strict";
 
 const fs = require("fs");
 const path = require("path");
-const { parse } = require(process.env.HCL2JSON_MODULE || "@cdktf/hcl2json");
+// HCL2JSON_MODULE (run-tests.sh sets it) or the copy npm ci put beside this script.
+const { parse } = require(
+  process.env.HCL2JSON_MODULE ? path.resolve(process.env.HCL2JSON_MODULE) : path.join(__dirname, "node_modules/@cdktf/hcl2json"),
+);
 
 class Unreadable extends Error {}
 

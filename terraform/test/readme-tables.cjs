@@ -6,7 +6,7 @@
 // (the marker convention of src/test/java/dev/ferry/docs/GeneratedSection.java). The .tf files are the one
 // source; a README's table is a copy.
 //
-// Usage: HCL2JSON_MODULE=<path to @cdktf/hcl2json> node terraform/test/readme-tables.cjs [--update] DIR...
+// Usage: [HCL2JSON_MODULE=<path to @cdktf/hcl2json>] node terraform/test/readme-tables.cjs [--update] DIR...
 //   DIR: a module directory holding variables.tf, outputs.tf and README.md
 //
 // Exit codes: 0 every table is up to date (or, with --update, was rewritten); 1 a table differs from what the
@@ -15,7 +15,10 @@
 
 const fs = require("fs");
 const path = require("path");
-const { parse } = require(process.env.HCL2JSON_MODULE || "@cdktf/hcl2json");
+// HCL2JSON_MODULE (run-tests.sh sets it) or the copy npm ci put beside this script.
+const { parse } = require(
+  process.env.HCL2JSON_MODULE ? path.resolve(process.env.HCL2JSON_MODULE) : path.join(__dirname, "node_modules/@cdktf/hcl2json"),
+);
 
 // HCL's template escapes ($${, %%{) are what a reader of the README sees as ${ and %{.
 const unescape = (s) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
