@@ -170,7 +170,7 @@ function agree(mod, tpl) {
 
 // Names in the first column of the "Container environment" table of terraform/README.md.
 function readmeNames(readme) {
-  const start = readme.indexOf("Container environment");
+  const start = readme.indexOf("### Container environment");
   if (start < 0) throw new Unreadable('terraform/README.md has no "Container environment" table');
   const lines = readme.slice(start).split("\n").slice(1);
   const names = new Set();

@@ -31,7 +31,8 @@
 #   0  every check that could run passed (skipped ones are named on stderr)
 #   1  a check failed
 #   2  usage error
-#   3  a prerequisite is missing (python3, node/npm for the HCL parse, or terraform/moto with --require-terraform)
+#   3  a prerequisite is missing (python3, node and npm for the HCL parse, or terraform or moto with
+#      --require-terraform)
 #
 # The last line of output is "N passed, N failed, N skipped". No AWS endpoint but moto on 127.0.0.1 is used.
 
