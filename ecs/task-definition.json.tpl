@@ -34,6 +34,10 @@
         { "name": "FERRY_PLACEHOLDER_SECRETS", "value": "${FERRY_PLACEHOLDER_SECRETS}" },
         { "name": "FERRY_SNAPSHOT_CLUSTER_ID", "value": "${FERRY_SNAPSHOT_CLUSTER_ID}" },
         { "name": "FERRY_DRIFT", "value": "${FERRY_DRIFT}" },
+        { "name": "FERRY_REHEARSE", "value": "${FERRY_REHEARSE}" },
+        { "name": "FERRY_REHEARSAL_CLUSTER_ID", "value": "${FERRY_REHEARSAL_CLUSTER_ID}" },
+        { "name": "FERRY_REHEARSAL_INSTANCE_CLASS", "value": "${FERRY_REHEARSAL_INSTANCE_CLASS}" },
+        { "name": "FERRY_REHEARSAL_LOCK_BUDGET", "value": "${FERRY_REHEARSAL_LOCK_BUDGET}" },
         { "name": "FERRY_LOG_FORMAT", "value": "json" },
         { "name": "AWS_REGION", "value": "${FERRY_AWS_REGION}" }
       ],

@@ -43,6 +43,7 @@ locals {
       FERRY_ENVIRONMENT  = var.environment
       FERRY_DB_SECRET_ID = var.db_secret_arn
       FERRY_DRIFT        = var.drift
+      FERRY_REHEARSE     = local.rehearsal_cluster_id != null ? "clone" : "off"
       AWS_REGION         = local.region
     },
     var.db_host != null ? { FERRY_DB_HOST = var.db_host, FERRY_DB_PORT = tostring(var.db_port) } : {},
@@ -50,7 +51,6 @@ locals {
     length(var.placeholder_secrets) > 0 ? { FERRY_PLACEHOLDER_SECRETS = local.placeholder_secrets } : {},
     local.snapshot_cluster_id != null ? { FERRY_SNAPSHOT_CLUSTER_ID = local.snapshot_cluster_id } : {},
     local.rehearsal_cluster_id != null ? {
-      FERRY_REHEARSE                 = "clone"
       FERRY_REHEARSAL_CLUSTER_ID     = local.rehearsal_cluster_id
       FERRY_REHEARSAL_INSTANCE_CLASS = var.rehearsal_instance_class
       FERRY_REHEARSAL_LOCK_BUDGET    = var.rehearsal_lock_budget

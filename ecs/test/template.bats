@@ -12,7 +12,8 @@ setup() {
   export FERRY_DB_HOST=ferry-dev.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com FERRY_DB_NAME=app
   export FERRY_PLACEHOLDER_SECRETS='api_db=arn:aws:secretsmanager:eu-west-1:123456789012:secret:ferry/dev/api-db-Xy12Zq'
   unset FERRY_FAMILY FERRY_TASK_CPU FERRY_TASK_MEMORY FERRY_CPU_ARCHITECTURE FERRY_CONTAINER_USER FERRY_LOG_GROUP \
-    FERRY_SNAPSHOT_CLUSTER_ID FERRY_DB_PORT FERRY_DRIFT
+    FERRY_SNAPSHOT_CLUSTER_ID FERRY_DB_PORT FERRY_DRIFT FERRY_REHEARSE FERRY_REHEARSAL_CLUSTER_ID \
+    FERRY_REHEARSAL_INSTANCE_CLASS FERRY_REHEARSAL_LOCK_BUDGET
 }
 
 # q EXPRESSION: evaluate a python expression on the rendered JSON (as d, the first container as c)
@@ -54,6 +55,21 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   [ "$(q 'c.get("secrets", [])')" = "[]" ]
 }
 
+@test "the rehearsal is off unless asked for, with the module's instance class and lock budget" {
+  "$RENDER" >"$BATS_TEST_TMPDIR/td.json"
+  setting() { q '{e["name"]: e["value"] for e in c["environment"]}["'"$1"'"]'; }
+  [ "$(setting FERRY_REHEARSE)" = off ]
+  [ "$(setting FERRY_REHEARSAL_CLUSTER_ID)" = "" ]
+  [ "$(setting FERRY_REHEARSAL_INSTANCE_CLASS)" = db.t4g.medium ]
+  [ "$(setting FERRY_REHEARSAL_LOCK_BUDGET)" = 5s ]
+  FERRY_REHEARSE=clone FERRY_REHEARSAL_CLUSTER_ID=prod-aurora FERRY_REHEARSAL_INSTANCE_CLASS=db.serverless \
+    FERRY_REHEARSAL_LOCK_BUDGET=500ms "$RENDER" >"$BATS_TEST_TMPDIR/td.json"
+  [ "$(setting FERRY_REHEARSE)" = clone ]
+  [ "$(setting FERRY_REHEARSAL_CLUSTER_ID)" = prod-aurora ]
+  [ "$(setting FERRY_REHEARSAL_INSTANCE_CLASS)" = db.serverless ]
+  [ "$(setting FERRY_REHEARSAL_LOCK_BUDGET)" = 500ms ]
+}
+
 @test "cpu, memory, family, user can be changed; values are JSON-escaped" {
   FERRY_TASK_CPU=1024 FERRY_TASK_MEMORY=2048 FERRY_FAMILY=ferry-prod FERRY_CONTAINER_USER=ferry \
     FERRY_ENVIRONMENT='we"ird\name' "$RENDER" >"$BATS_TEST_TMPDIR/td.json"
@@ -74,7 +90,8 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   command -v envsubst >/dev/null || skip "envsubst (gettext-base) not installed"
   export FERRY_FAMILY=ferry FERRY_TASK_CPU=256 FERRY_TASK_MEMORY=512 FERRY_CPU_ARCHITECTURE=X86_64 \
     FERRY_CONTAINER_USER=10001:10001 FERRY_LOG_GROUP=/ecs/ferry FERRY_DB_PORT=5432 FERRY_SNAPSHOT_CLUSTER_ID='' \
-    FERRY_DRIFT=warn
+    FERRY_DRIFT=warn FERRY_REHEARSE=off FERRY_REHEARSAL_CLUSTER_ID='' FERRY_REHEARSAL_INSTANCE_CLASS=db.t4g.medium \
+    FERRY_REHEARSAL_LOCK_BUDGET=5s
   local vars
   vars=$(grep -o '\${FERRY_[A-Z_]*}' "$ECS_DIR/task-definition.json.tpl" | sort -u | tr -d '{}' | tr '\n' ' ')
   envsubst "$vars" <"$ECS_DIR/task-definition.json.tpl" | python3 -m json.tool --sort-keys >"$BATS_TEST_TMPDIR/a.json"

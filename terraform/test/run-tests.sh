@@ -4,7 +4,11 @@
 # Usage: terraform/test/run-tests.sh [--static-only] [--require-terraform] [--run-migration PATH] [--keep]
 #
 # Always:   every .tf file is parsed with @cdktf/hcl2json (npm ci into terraform/test/node_modules when
-#           needed) and every variable block must have a non-empty description and a type.
+#           needed) and every variable block must have a non-empty description and a type; the inputs and
+#           outputs tables of terraform/README.md and the example's README are what readme-tables.cjs renders
+#           from variables.tf and outputs.tf (`node terraform/test/readme-tables.cjs --update DIR` rewrites
+#           them); the module and ecs/task-definition.json.tpl set the same environment names with the same
+#           defaults (container-environment.cjs), and that check fails on a template that differs.
 # With terraform and /opt/tf-plugins (or $FERRY_TF_PLUGIN_DIR; FERRY_TF_PLUGIN_DIR=registry lets init download
 # the provider from the Terraform registry, as on GitHub's runners):
 #           terraform fmt -check -recursive; init -backend=false -plugin-dir + validate of module and example;
@@ -27,7 +31,8 @@
 #   0  every check that could run passed (skipped ones are named on stderr)
 #   1  a check failed
 #   2  usage error
-#   3  a prerequisite is missing (python3, node/npm for the HCL parse, or terraform/moto with --require-terraform)
+#   3  a prerequisite is missing (python3, node and npm for the HCL parse, or terraform or moto with
+#      --require-terraform)
 #
 # The last line of output is "N passed, N failed, N skipped". No AWS endpoint but moto on 127.0.0.1 is used.
 
@@ -136,6 +141,42 @@ for p in problems:
 print(f"run-tests: {count} variable block(s) in {len(parsed)} file(s), {len(problems)} problem(s)", file=sys.stderr)
 sys.exit(1 if problems or count == 0 else 0)
 PY
+}
+
+# The README tables (terraform-inputs, terraform-outputs) of the module and of every example.
+check_readme_tables() {
+  local tf_root=$1 test_dir=$2
+  local -a dirs=("$tf_root")
+  local dir
+  for dir in "$tf_root"/examples/*/; do
+    [[ -f "$dir/README.md" ]] && dirs+=("${dir%/}")
+  done
+  HCL2JSON_MODULE="$test_dir/node_modules/@cdktf/hcl2json" node "$test_dir/readme-tables.cjs" "${dirs[@]}"
+}
+
+check_container_environment() {
+  local repo_root=$1 test_dir=$2
+  HCL2JSON_MODULE="$test_dir/node_modules/@cdktf/hcl2json" node "$test_dir/container-environment.cjs" "$repo_root"
+}
+
+# The environment check is not one that cannot fail: in a copy, a template default changed and a template name
+# dropped each make it exit 1.
+check_container_environment_fails() {
+  local repo_root=$1 test_dir=$2 copy=$WORK/env-check
+  mkdir -p "$copy/terraform" "$copy/ecs"
+  cp "$repo_root"/terraform/*.tf "$repo_root/terraform/README.md" "$copy/terraform/"
+  local rc=0
+  cp "$repo_root/ecs/task-definition.json.tpl" "$copy/ecs/"
+  sed 's/^\( *: "\${FERRY_DRIFT=\)[a-z]*}"/\1fail}"/' "$repo_root/ecs/render-task-definition" >"$copy/ecs/render-task-definition"
+  check_container_environment "$copy" "$test_dir" 2>"$copy/changed.log" || rc=$?
+  grep -F 'FERRY_DRIFT' "$copy/changed.log" >&2
+  ((rc == 1)) || { log "a changed FERRY_DRIFT default gave exit $rc, not 1"; return 1; }
+  rc=0
+  cp "$repo_root/ecs/render-task-definition" "$copy/ecs/"
+  grep -v '"FERRY_REHEARSAL_LOCK_BUDGET"' "$repo_root/ecs/task-definition.json.tpl" >"$copy/ecs/task-definition.json.tpl"
+  check_container_environment "$copy" "$test_dir" 2>"$copy/dropped.log" || rc=$?
+  grep -F 'FERRY_REHEARSAL_LOCK_BUDGET' "$copy/dropped.log" >&2
+  ((rc == 1)) || { log "a dropped FERRY_REHEARSAL_LOCK_BUDGET gave exit $rc, not 1"; return 1; }
 }
 
 ################################################################################
@@ -442,6 +483,11 @@ main() {
   run_check "hcl2json parses every .tf file" check_hcl_parse "$tf_root" "$WORK/parsed.json" "$test_dir" || true
   if [[ -s "$WORK/parsed.json" ]]; then
     run_check "every variable has a description and a type" check_variables "$WORK/parsed.json" || true
+    run_check "README inputs/outputs tables match variables.tf/outputs.tf" check_readme_tables "$tf_root" "$test_dir" || true
+    run_check "module and ecs/task-definition.json.tpl: same environment names and defaults" \
+      check_container_environment "$repo_root" "$test_dir" || true
+    run_check "the environment check fails on a changed default or a dropped name" \
+      check_container_environment_fails "$repo_root" "$test_dir" || true
   else
     run_check "every variable has a description and a type" false || true
   fi

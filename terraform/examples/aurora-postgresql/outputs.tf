@@ -44,7 +44,7 @@ output "deploy_role_arn" {
 }
 
 output "github_variables" {
-  description = "The GitHub Actions variables of this environment, name => value, as deploy.yml and migrate.yml read them (README: GitHub variables and Terraform outputs)"
+  description = "The GitHub Actions variables of this environment, name => value, as deploy.yml and migrate.yml read them (README.md's \"GitHub variables and Terraform outputs\")"
   value = {
     AWS_DEPLOY_ROLE_ARN = try(aws_iam_role.deploy[0].arn, null)
     AWS_REGION          = var.region
