@@ -297,15 +297,8 @@ check_names() {
     grep -Eq "^ *\| \`$name\` \|" "$REPO_ROOT/README.md" || fail "5) README.md's table lacks \`$name\`"
   done
   pass "5) every variable the workflows read ($(echo $read_by_workflows | tr ' ' ,)) is in github_variables and README's table"
-
-  # The template (for environments without Terraform) sets the same names as the module.
-  local names_tf names_tpl
-  names_tf=$(jq -r '.taskDefinition.containerDefinitions[0].environment[].name' "$WORK/taskdef.json" | sort)
-  names_tpl=$(FERRY_IMAGE=x FERRY_TASK_ROLE_ARN=x FERRY_EXECUTION_ROLE_ARN=x FERRY_AWS_REGION=x FERRY_ENVIRONMENT=x \
-    FERRY_DB_SECRET_ID=x FERRY_DB_HOST=x FERRY_DB_NAME=x FERRY_PLACEHOLDER_SECRETS=x "$REPO_ROOT/ecs/render-task-definition" \
-    | jq -r '.containerDefinitions[0].environment[].name' | sort)
-  [[ "$names_tf" == "$names_tpl" ]] || fail "5) template and module differ: $(diff <(echo "$names_tpl") <(echo "$names_tf") | tr '\n' ' ')"
-  pass "5) ecs/task-definition.json.tpl sets the environment names Terraform's module sets"
+  # That ecs/task-definition.json.tpl sets the names and defaults the module sets is
+  # terraform/test/container-environment.cjs's check, run by terraform/test/run-tests.sh.
 }
 
 main() {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every exit code of DESIGN.md §3 that does not need AWS, each produced through the real entry point: a Ferry
- * process configured by its environment.
+ * Every exit code of README's "Exit codes" that does not need AWS, each produced through the real entry point: a
+ * Ferry process configured by its environment.
  */
 class ExitCodesTest {
 
