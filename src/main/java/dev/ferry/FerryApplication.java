@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.ferry.config.CommandLine;
 import dev.ferry.config.ProcessEnvironment;
 import dev.ferry.report.FailedStartReport;
 import dev.ferry.report.RunReportWriter;
@@ -57,6 +58,10 @@ public class FerryApplication {
 	 * exit-code mapper ({@link ExitStatus#of}) and the exception reporters see them.
 	 */
 	public static int run(String... args) {
+		Integer answered = CommandLine.answer(args, System.out);
+		if (answered != null) {
+			return answered;
+		}
 		SecretMasker masker = new SecretMasker();
 		registerStartingSecrets(masker, args);
 		MaskingConsole.install(masker);
