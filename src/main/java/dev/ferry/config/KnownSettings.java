@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -166,7 +167,14 @@ public final class KnownSettings {
 			if (this.defaultValue instanceof List<?> list) {
 				return String.join(",", list.stream().map(String::valueOf).toList());
 			}
-			return String.valueOf(this.defaultValue);
+			String text = String.valueOf(this.defaultValue);
+			// The processor writes a record's list default as Java prints a list: [a, b].
+			if (isList() && text.startsWith("[") && text.endsWith("]")) {
+				return String.join(",", Arrays.stream(text.substring(1, text.length() - 1).split(","))
+					.map(String::trim)
+					.toList());
+			}
+			return text;
 		}
 
 	}
