@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.ferry.config.CommandLine;
 import dev.ferry.config.ProcessEnvironment;
 import dev.ferry.failure.CauseChain;
 import dev.ferry.failure.ExitStatus;
@@ -62,6 +63,10 @@ public class FerryApplication {
 	 * report written and the last line logged.
 	 */
 	public static int run(String... args) {
+		Integer answered = CommandLine.answer(args, System.out);
+		if (answered != null) {
+			return answered;
+		}
 		SecretMasker masker = new SecretMasker();
 		registerStartingSecrets(masker, args);
 		MaskingConsole.install(masker);

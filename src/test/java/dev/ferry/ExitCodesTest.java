@@ -75,6 +75,8 @@ class ExitCodesTest {
 			FerryRun run = FerryProcess.against(ExitCodesTest.this.database)
 				.env("FERRY_ALLOW_CLEAN", "true")
 				.env("FERRY_ENVIRONMENT", "prod-eu")
+				// Production is a list of exact names (FERRY_PRODUCTION_ENVIRONMENTS), no longer any name with "prod".
+				.env("FERRY_PRODUCTION_ENVIRONMENTS", "prod-eu")
 				.env("FERRY_COMMAND", "clean")
 				.run();
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);

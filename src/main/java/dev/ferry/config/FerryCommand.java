@@ -12,16 +12,38 @@ import dev.ferry.failure.FerryException;
  */
 public enum FerryCommand {
 
-	MIGRATE, INFO, VALIDATE, REPAIR, BASELINE, CLEAN,
+	/** Applies the pending migrations (the default). */
+	MIGRATE("apply the pending migrations (the default)"),
+
+	INFO("list applied and pending migrations, with checksums"),
+
+	VALIDATE("check the applied migrations against the scripts"),
+
+	REPAIR("remove failed rows from Flyway's history, realign checksums"),
+
+	BASELINE("baseline an existing database"),
+
+	CLEAN("drop every object in the schemas (only with FERRY_ALLOW_CLEAN=true, never in production)"),
 
 	/** What migrate would run, statement by statement, with the locks each takes; read-only. */
-	PLAN,
+	PLAN("what migrate would run, statement by statement, with the locks each takes; read-only"),
 
 	/** The rehearsal on a clone of production alone; production is only read. */
-	REHEARSE,
+	REHEARSE("the rehearsal on a clone of production alone; production is only read"),
 
 	/** The drift check alone: the live schema against Ferry's record of it; read-only. */
-	DRIFT;
+	DRIFT("the drift check alone: the live schema against Ferry's record of it; read-only");
+
+	private final String summary;
+
+	FerryCommand(String summary) {
+		this.summary = summary;
+	}
+
+	/** What the command does, in a line of the usage text. */
+	public String summary() {
+		return this.summary;
+	}
 
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);

@@ -6,15 +6,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import dev.ferry.config.StartingEnvironment;
 import dev.ferry.failure.ExitStatus;
 
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.DefaultApplicationArguments;
+import org.springframework.boot.context.properties.bind.Binder;
 
 /**
  * The report of a run that failed before its runner could report: a setting that cannot be bound, a database URL
  * that is not one, a secret that cannot be read. Ferry's settings are not bound then, so the few this report needs
- * are read the way Spring would find them: an argument, a system property, or the environment variable.
+ * are bound from the process's arguments, system properties and environment, the way Spring binds them.
  */
 public final class FailedStartReport {
 
@@ -31,55 +31,31 @@ public final class FailedStartReport {
 	 */
 	public static void write(RunReportWriter writer, String[] args, Map<String, String> environment, Instant started,
 			ExitStatus status, String message) {
-		Settings settings = new Settings(args, environment);
-		Path reportFile = settings.path("ferry.report-file", "FERRY_REPORT_FILE");
-		Path stepSummary = settings.path("ferry.step-summary", "FERRY_STEP_SUMMARY");
+		StartingEnvironment settings = StartingEnvironment.of(args, environment);
+		Binder binder = settings.binder();
+		Path reportFile = path(binder, "ferry.report-file");
+		Path stepSummary = path(binder, "ferry.step-summary");
 		if (reportFile == null && stepSummary == null) {
 			return;
 		}
-		String command = settings.command();
-		String environmentName = settings.value("ferry.environment", "FERRY_ENVIRONMENT");
-		RunReport report = new RunReport(command, (environmentName != null) ? environmentName.trim() : "unnamed",
-				"unknown", started, Duration.between(started, Instant.now()), "failed", message, status.code(), null,
-				List.of(), List.of(), null, new RunReport.Failure(status.meaning(), message, null, null, null, List.of()),
-				null, null, null, List.of());
+		String environmentName = binder.bind("ferry.environment", String.class).map(String::trim).orElse("");
+		environmentName = environmentName.isEmpty() ? "unnamed" : environmentName;
+		RunReport report = new RunReport(settings.command(), environmentName, "unknown", started,
+				Duration.between(started, Instant.now()), "failed", message, status.code(), null, List.of(), List.of(),
+				null, new RunReport.Failure(status.meaning(), message, null, null, null, List.of()), null, null, null,
+				List.of());
 		writer.write(report, reportFile, stepSummary);
 	}
 
-	private static final class Settings {
-
-		private final ApplicationArguments arguments;
-
-		private final Map<String, String> environment;
-
-		Settings(String[] args, Map<String, String> environment) {
-			this.arguments = new DefaultApplicationArguments(args);
-			this.environment = environment;
+	/** A path setting; one that does not bind (blank, malformed) is no path, as a failed start cannot say more. */
+	private static Path path(Binder binder, String name) {
+		try {
+			String value = binder.bind(name, String.class).orElse("");
+			return value.isBlank() ? null : Path.of(value);
 		}
-
-		String value(String property, String variable) {
-			List<String> given = this.arguments.getOptionValues(property);
-			String value = (given != null && !given.isEmpty()) ? given.get(given.size() - 1) : null;
-			if (value == null) {
-				value = System.getProperty(property);
-			}
-			if (value == null) {
-				value = this.environment.get(variable);
-			}
-			return (value != null && !value.isBlank()) ? value : null;
+		catch (RuntimeException ex) {
+			return null;
 		}
-
-		Path path(String property, String variable) {
-			String value = value(property, variable);
-			return (value != null) ? Path.of(value) : null;
-		}
-
-		String command() {
-			List<String> nonOptionArgs = this.arguments.getNonOptionArgs();
-			String command = nonOptionArgs.isEmpty() ? value("ferry.command", "FERRY_COMMAND") : nonOptionArgs.get(0);
-			return (command != null) ? command.trim() : "migrate";
-		}
-
 	}
 
 }
