@@ -2,6 +2,7 @@ package dev.ferry.database;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -25,6 +26,9 @@ import org.springframework.util.StringUtils;
  * connect-retry window and fresh IAM tokens need.
  */
 final class DatabaseConnection {
+
+	private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca",
+			"verify-full");
 
 	private static final Set<String> MODES_WITHOUT_TLS_GUARANTEE = Set.of("disable", "allow", "prefer");
 
@@ -121,13 +125,12 @@ final class DatabaseConnection {
 					"FERRY_DB_IAM_AUTH sends a token as the password and needs TLS: FERRY_DB_SSL_MODE must be require,"
 							+ " verify-ca or verify-full, not " + mode);
 		}
-		try {
-			dataSource.setSslMode(mode);
-		}
-		catch (IllegalArgumentException ex) {
+		// pgjdbc takes any text here and fails only when it connects, which would read as an unreachable database.
+		if (!SSL_MODES.contains(mode)) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_DB_SSL_MODE '" + mode
-					+ "' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+					+ "' is not one of " + String.join(", ", SSL_MODES));
 		}
+		dataSource.setSslMode(mode);
 		if (!url.contains("sslrootcert=") && (mode.startsWith("verify") || aws)) {
 			Path rootCert = db.sslRootCert();
 			if (Files.isReadable(rootCert)) {

@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 
+import dev.ferry.aws.RdsIdentifiers;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import org.apache.commons.logging.Log;
@@ -30,7 +30,10 @@ import software.amazon.awssdk.services.rds.model.VpcSecurityGroupMembership;
  */
 public class AuroraClones {
 
-	static final String PREFIX = "ferry-rehearsal-";
+	static final String PREFIX = "ferry-rehearsal";
+
+	/** A clone's name ends {@code -<yyyyMMdd-HHmmss>-<4 hex>}. */
+	private static final int SUFFIX_LENGTH = "-yyyyMMdd-HHmmss-ffff".length();
 
 	static final String REHEARSAL_TAG = "ferry:rehearsal";
 
@@ -185,7 +188,7 @@ public class AuroraClones {
 	 */
 	public List<String> deleteLeftovers(String environment, Duration olderThan) {
 		Instant cutoff = this.clock.instant().minus(olderThan);
-		String prefix = PREFIX + slug(environment) + "-";
+		String prefix = namePrefix(environment);
 		List<DBCluster> leftovers = this.rds.describeDBClustersPaginator((request) -> {
 		})
 			.dbClusters()
@@ -212,16 +215,14 @@ public class AuroraClones {
 	String identifier(String environment) {
 		// A cluster identifier: at most 63 letters, digits and single hyphens, starting with a letter. Two runs
 		// that start in the same second (Terraform's and the pipeline's) get different names.
-		String env = slug(environment);
 		String suffix = Integer.toHexString(0x1000 + RANDOM.nextInt(0xf000));
-		return PREFIX + env + "-" + STAMP.format(this.clock.instant()) + "-" + suffix;
+		return namePrefix(environment) + STAMP.format(this.clock.instant()) + "-" + suffix;
 	}
 
-	private static String slug(String environment) {
-		String env = environment.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
-		env = env.isEmpty() ? "unnamed" : env;
-		// 16 + 26 + 1 + 15 + 1 + 4 = 63, the longest identifier RDS takes.
-		return (env.length() > 26) ? env.substring(0, 26).replaceAll("-$", "") : env;
+	/** {@code ferry-rehearsal-<environment>-}, the environment's part cut so that the whole name fits. */
+	static String namePrefix(String environment) {
+		String shape = RdsIdentifiers.named(PREFIX, environment, "x".repeat(SUFFIX_LENGTH - 1));
+		return shape.substring(0, shape.length() - SUFFIX_LENGTH + 1);
 	}
 
 	private static boolean hasTag(DBCluster cluster, String key, String value) {

@@ -5,10 +5,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
+import dev.ferry.aws.RdsIdentifiers;
 import dev.ferry.config.FerryProperties;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -151,10 +151,10 @@ public class PreMigrationSnapshot {
 	}
 
 	String identifier(String targetVersion) {
-		String version = (targetVersion != null) ? "-v" + targetVersion.replaceAll("[^A-Za-z0-9]", "-") : "";
-		String env = this.environment.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-		String id = "ferry-" + env + "-" + STAMP.format(this.clock.instant()) + version;
-		return id.replaceAll("-+", "-").replaceAll("-$", "");
+		// The stamp and the version say which snapshot this is; the environment's part is cut where the name is long.
+		String stamp = STAMP.format(this.clock.instant());
+		String version = (targetVersion != null) ? "-v" + RdsIdentifiers.slug(targetVersion, 24) : "";
+		return RdsIdentifiers.named("ferry", this.environment, stamp + version);
 	}
 
 	private String target() {

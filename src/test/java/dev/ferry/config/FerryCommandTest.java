@@ -2,11 +2,13 @@ package dev.ferry.config;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+@Tag("unit")
 class FerryCommandTest {
 
 	@Test

@@ -3,6 +3,7 @@ package dev.ferry.config;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The pure parts of the settings contract, without a database: nearest names, the unknown-setting check, the usage
  * text and the production list.
  */
+@Tag("unit")
 class SettingNamesTest {
 
 	private static final KnownSettings KNOWN = KnownSettings.load();

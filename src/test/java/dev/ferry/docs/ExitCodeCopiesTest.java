@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import dev.ferry.failure.ExitStatus;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code RUN_MIGRATION_EXIT_CODES}. Every copy is rendered from one of them: README's table, the deploy workflow's
  * step summary, the script's list of Ferry's codes, and {@code ecs/README.md}'s table.
  */
+@Tag("unit")
 class ExitCodeCopiesTest {
 
 	private static final String FERRY_CODES = "ferry-exit-codes";

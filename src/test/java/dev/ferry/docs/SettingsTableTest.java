@@ -1,12 +1,14 @@
 package dev.ferry.docs;
 
 import dev.ferry.config.KnownSettings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * README's table of Ferry's settings is rendered from the configuration metadata that the build generates from
  * FerryProperties: name, default and description, one row per setting.
  */
+@Tag("unit")
 class SettingsTableTest {
 
 	@Test

@@ -1,5 +1,6 @@
 package dev.ferry.migration;
 
+import org.junit.jupiter.api.Tag;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.Configuration;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -7,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("unit")
 class ScriptNamingCheckTest {
 
 	private final Configuration configuration = Flyway.configure();
