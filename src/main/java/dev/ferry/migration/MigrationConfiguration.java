@@ -4,6 +4,8 @@ import dev.ferry.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
+import dev.ferry.session.SessionWatcher;
 
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
 import org.springframework.context.annotation.Bean;
@@ -36,20 +38,20 @@ class MigrationConfiguration {
 	}
 
 	@Bean
-	MigrationCanceller migrationCanceller(GracefulStop stop) {
-		return new MigrationCanceller(stop);
-	}
-
-	@Bean
-	InvalidIndexCleanup invalidIndexCleanup() {
-		return new InvalidIndexCleanup();
+	BlockingSessions blockingSessions(SecretMasker masker) {
+		return new BlockingSessions(masker);
 	}
 
 	/** First of Ferry's callbacks, so that it watches also what the others do before a migration (an index drop). */
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
-	BlockingSessions blockingSessions(SecretMasker masker) {
-		return new BlockingSessions(masker);
+	SessionWatcher sessionWatcher(GracefulStop stop, BlockingSessions blockers) {
+		return new SessionWatcher(stop, blockers);
+	}
+
+	@Bean
+	InvalidIndexCleanup invalidIndexCleanup() {
+		return new InvalidIndexCleanup();
 	}
 
 	@Bean

@@ -22,6 +22,8 @@ import dev.ferry.plan.MigrationPlanner;
 import dev.ferry.plan.Plan;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
+import dev.ferry.session.SessionWatcher;
 import dev.ferry.snapshot.PreMigrationSnapshot;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -67,7 +69,7 @@ class MigrationRunner implements ApplicationRunner {
 
 	private final GracefulStop stop;
 
-	private final MigrationCanceller canceller;
+	private final SessionWatcher session;
 
 	private final ObjectProvider<CloneRehearsal> rehearsals;
 
@@ -77,7 +79,7 @@ class MigrationRunner implements ApplicationRunner {
 
 	MigrationRunner(Flyway flyway, FerryProperties properties, Placeholders placeholders, MigrationProgress progress,
 			SecretMasker masker, ObjectProvider<PreMigrationSnapshot> snapshots, RunReportWriter reportWriter,
-			GracefulStop stop, MigrationCanceller canceller, InvalidIndexCleanup indexes, BlockingSessions blockers,
+			GracefulStop stop, SessionWatcher session, InvalidIndexCleanup indexes, BlockingSessions blockers,
 			ObjectProvider<CloneRehearsal> rehearsals, DriftCheck drift) {
 		this.flyway = flyway;
 		this.properties = properties;
@@ -88,7 +90,7 @@ class MigrationRunner implements ApplicationRunner {
 		this.lockTimeoutRetries = new LockTimeoutRetries(flyway, properties, masker, stop, indexes, blockers);
 		this.reporter = new RunReporter(flyway, properties, progress, masker, reportWriter, blockers);
 		this.stop = stop;
-		this.canceller = canceller;
+		this.session = session;
 		this.rehearsals = rehearsals;
 		this.planner = new MigrationPlanner(masker, placeholders::isSecret, System.getenv("PATH"));
 		this.drift = drift;
@@ -98,7 +100,7 @@ class MigrationRunner implements ApplicationRunner {
 	@Override
 	public void run(ApplicationArguments args) {
 		this.stop.arm(this.properties.stopTimeout(),
-				this.canceller::cancelUntilStopped);
+				this.session::cancelRunningMigration);
 		int exitCode = ExitStatus.UNEXPECTED.code();
 		try {
 			runCommand(args);

@@ -13,6 +13,7 @@ import dev.ferry.report.RunReport.DriftedObject;
 import dev.ferry.report.RunReport.PendingMigration;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
