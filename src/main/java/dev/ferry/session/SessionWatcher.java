@@ -25,9 +25,10 @@ import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 import org.postgresql.PGConnection;
 
-import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.JdbcUtils;
 
 /**
  * Watches the session each migration runs in, for what Ferry must know about it or do to it from outside: cancel it
@@ -100,7 +101,8 @@ public final class SessionWatcher extends EachMigrationCallback {
 
 	/**
 	 * Stops a migration on SIGTERM: cancels its statement now and, since a cancel that arrives between two statements
-	 * of a script cancels nothing, again every {@value #CANCEL_EVERY_MILLIS} ms until the process ends. Returns at once.
+	 * of a script cancels nothing, again every {@value #CANCEL_EVERY_MILLIS} ms until the process ends. Returns at
+	 * once.
 	 * <p>
 	 * Flyway runs each migration on its migration connection between the events BEFORE_EACH_MIGRATE and
 	 * AFTER_EACH_MIGRATE(_ERROR); only then is a statement of a script running, and only then is there a migration to
@@ -206,7 +208,7 @@ public final class SessionWatcher extends EachMigrationCallback {
 		}
 	}
 
-	/** A failed look closes the connection; one that could not connect fails as CannotGetJdbcConnection. */
+	/** A failed look closes the connection; one that could not connect fails as CannotGetJdbcConnectionException. */
 	private void look(DataSource database, Consumer<JdbcClient> look) {
 		try {
 			if (this.connection == null || this.connectedTo != database) {
@@ -222,13 +224,7 @@ public final class SessionWatcher extends EachMigrationCallback {
 	}
 
 	private void connect(DataSource database) {
-		try {
-			this.connection = database.getConnection();
-			this.connection.setAutoCommit(true);
-		}
-		catch (SQLException ex) {
-			throw new CannotGetJdbcConnectionException("cannot open the session watcher's connection", ex);
-		}
+		this.connection = DataSourceUtils.getConnection(database);
 		this.connectedTo = database;
 		this.jdbc = JdbcClient.create(new SingleConnectionDataSource(this.connection, true));
 		// Bounded, so that a slow catalog never keeps the watcher: it gives up and the migration goes on.
@@ -237,14 +233,7 @@ public final class SessionWatcher extends EachMigrationCallback {
 	}
 
 	private void disconnect() {
-		try {
-			if (this.connection != null) {
-				this.connection.close();
-			}
-		}
-		catch (SQLException ex) {
-			// Gone either way.
-		}
+		JdbcUtils.closeConnection(this.connection);
 		this.connection = null;
 		this.connectedTo = null;
 	}
