@@ -4,15 +4,15 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
-import dev.ferry.migration.BlockingSessions;
-import dev.ferry.migration.MigrationCanceller;
 import dev.ferry.migration.MigrationPlans;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
+import dev.ferry.session.SessionWatcher;
+import dev.ferry.stop.GracefulStop;
 import org.flywaydb.core.Flyway;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -43,12 +43,12 @@ class CommandRunner implements ApplicationRunner {
 
 	private final GracefulStop stop;
 
-	private final MigrationCanceller canceller;
+	private final SessionWatcher session;
 
 	private final BlockingSessions blockers;
 
 	CommandRunner(List<Command> commands, FerryProperties properties, Flyway flyway, MigrationPlans plans,
-			RunRecord record, SecretMasker masker, GracefulStop stop, MigrationCanceller canceller,
+			RunRecord record, SecretMasker masker, GracefulStop stop, SessionWatcher session,
 			BlockingSessions blockers) {
 		commands.forEach((command) -> this.commands.put(command.name(), command));
 		this.properties = properties;
@@ -57,13 +57,13 @@ class CommandRunner implements ApplicationRunner {
 		this.record = record;
 		this.masker = masker;
 		this.stop = stop;
-		this.canceller = canceller;
+		this.session = session;
 		this.blockers = blockers;
 	}
 
 	@Override
 	public void run(ApplicationArguments args) {
-		this.stop.arm(this.properties.stopTimeout(), this.canceller::cancelUntilStopped);
+		this.stop.arm(this.properties.stopTimeout(), this.session::cancelRunningMigration);
 		started("unknown");
 		try {
 			List<String> names = args.getNonOptionArgs();

@@ -8,6 +8,7 @@ import dev.ferry.failure.FlywayFailures;
 import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;

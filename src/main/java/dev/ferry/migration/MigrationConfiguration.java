@@ -1,10 +1,12 @@
 package dev.ferry.migration;
 
-import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.BlockingSessions;
+import dev.ferry.session.SessionWatcher;
+import dev.ferry.stop.GracefulStop;
 import org.flywaydb.core.Flyway;
 
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
@@ -38,20 +40,20 @@ class MigrationConfiguration {
 	}
 
 	@Bean
-	MigrationCanceller migrationCanceller(GracefulStop stop) {
-		return new MigrationCanceller(stop);
-	}
-
-	@Bean
-	InvalidIndexCleanup invalidIndexCleanup() {
-		return new InvalidIndexCleanup();
+	BlockingSessions blockingSessions(SecretMasker masker) {
+		return new BlockingSessions(masker);
 	}
 
 	/** First of Ferry's callbacks, so that it watches also what the others do before a migration (an index drop). */
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
-	BlockingSessions blockingSessions(SecretMasker masker) {
-		return new BlockingSessions(masker);
+	SessionWatcher sessionWatcher(GracefulStop stop, BlockingSessions blockers) {
+		return new SessionWatcher(stop, blockers);
+	}
+
+	@Bean
+	InvalidIndexCleanup invalidIndexCleanup() {
+		return new InvalidIndexCleanup();
 	}
 
 	@Bean

@@ -1,5 +1,6 @@
 package dev.ferry.migration;
 
+import dev.ferry.session.EachMigrationCallback;
 import dev.ferry.run.RunRecord;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;

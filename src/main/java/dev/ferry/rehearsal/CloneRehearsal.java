@@ -14,9 +14,11 @@ import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.database.EndpointDataSources;
 import dev.ferry.rehearsal.AuroraClones.AuroraClone;
-import dev.ferry.rehearsal.RehearsalReport.HeldLock;
-import dev.ferry.rehearsal.RehearsalReport.RehearsedMigration;
+import dev.ferry.session.HeldLock;
+import dev.ferry.session.RehearsedMigration;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.LockSampler;
+import dev.ferry.session.SessionWatcher;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
@@ -44,13 +46,16 @@ public class CloneRehearsal {
 
 	private final GracefulStop stop;
 
+	private final SessionWatcher session;
+
 	public CloneRehearsal(AuroraClones clones, EndpointDataSources dataSources, FerryProperties properties,
-			SecretMasker masker, GracefulStop stop) {
+			SecretMasker masker, GracefulStop stop, SessionWatcher session) {
 		this.clones = clones;
 		this.dataSources = dataSources;
 		this.properties = properties;
 		this.masker = masker;
 		this.stop = stop;
+		this.session = session;
 	}
 
 	/**
@@ -71,8 +76,8 @@ public class CloneRehearsal {
 	/**
 	 * Rehearses the pending migrations of this configuration on a new clone.
 	 * @param production production's Flyway configuration, whose settings the rehearsal uses
-	 * @param callbacks the callbacks to run on the clone too (timeouts, cancelling, index clean-up), not the ones
-	 * that record production's progress
+	 * @param callbacks the callbacks to run on the clone too (the session watcher, which cancels and samples the
+	 * locks, index clean-up), not the ones that record production's progress
 	 * @param pendingScripts the scripts production would run: the clone must run each of them
 	 * @return what the rehearsal found, passed or not
 	 */
@@ -84,11 +89,11 @@ public class CloneRehearsal {
 				settings.timeout());
 		logger.info("Rehearsal clone " + clone.clusterId() + " is available at " + clone.endpoint() + ":"
 				+ clone.port() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
-		MigrationLockObserver observer = new MigrationLockObserver();
+		LockSampler locks = this.session.sampleLocks();
 		String failure = null;
 		boolean deleted = false;
 		try {
-			Flyway flyway = onClone(production, callbacks, observer, clone);
+			Flyway flyway = onClone(production, callbacks, clone);
 			try {
 				flyway.migrate();
 			}
@@ -97,18 +102,18 @@ public class CloneRehearsal {
 			}
 		}
 		finally {
-			observer.close();
-			logMigrations(observer.migrations());
+			locks.close();
+			logMigrations(locks.migrations());
 			deleted = this.clones.delete(clone, !this.stop.requested());
 		}
-		if (failure == null && observer.blind() != null) {
-			failure = "the locks could not be watched on the clone (" + observer.blind() + "), so the rehearsal cannot"
+		if (failure == null && locks.blind() != null) {
+			failure = "the locks could not be watched on the clone (" + locks.blind() + "), so the rehearsal cannot"
 					+ " vouch for FERRY_REHEARSAL_LOCK_BUDGET";
 		}
 		if (failure == null) {
-			failure = notRehearsed(observer.migrations(), pendingScripts);
+			failure = notRehearsed(locks.migrations(), pendingScripts);
 		}
-		RehearsalReport report = judge(source, clone, observer.migrations(), failure, deleted);
+		RehearsalReport report = judge(source, clone, locks.migrations(), failure, deleted);
 		logVerdict(report);
 		return report;
 	}
@@ -135,8 +140,7 @@ public class CloneRehearsal {
 						+ " differs from production's (a clone is made from the latest restorable time)";
 	}
 
-	private Flyway onClone(Configuration production, List<Callback> callbacks, MigrationLockObserver observer,
-			AuroraClone clone) {
+	private Flyway onClone(Configuration production, List<Callback> callbacks, AuroraClone clone) {
 		DataSource dataSource = this.dataSources.at(clone.endpoint(), clone.port());
 		try {
 			DatabaseReadiness.await(dataSource, this.properties.connectTimeout(), this.masker);
@@ -146,7 +150,10 @@ public class CloneRehearsal {
 					+ " did not accept connections, production was not touched: " + ex.getMessage(), ex);
 		}
 		List<Callback> onClone = new ArrayList<>(callbacks);
-		onClone.add(observer);
+		if (!onClone.contains(this.session)) {
+			// The watcher samples the locks: without it the rehearsal would vouch for nothing.
+			onClone.add(this.session);
+		}
 		return Flyway.configure(production.getClassLoader())
 			.configuration(production)
 			.dataSource(dataSource)

@@ -6,6 +6,7 @@ import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.EndpointDataSources;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.SessionWatcher;
 import software.amazon.awssdk.services.rds.RdsClient;
 
 import org.springframework.context.annotation.Bean;
@@ -19,8 +20,9 @@ class RehearsalConfiguration {
 
 	@Bean
 	CloneRehearsal cloneRehearsal(RdsClient rds, EndpointDataSources dataSources, FerryProperties properties,
-			SecretMasker masker, GracefulStop stop) {
-		return new CloneRehearsal(new AuroraClones(rds, Clock.systemUTC()), dataSources, properties, masker, stop);
+			SecretMasker masker, GracefulStop stop, SessionWatcher session) {
+		return new CloneRehearsal(new AuroraClones(rds, Clock.systemUTC()), dataSources, properties, masker, stop,
+				session);
 	}
 
 }

@@ -14,6 +14,7 @@ import dev.ferry.rehearsal.RehearsalReport;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.run.RunRecord.PendingMigration;
 import dev.ferry.session.Blocker;
+import dev.ferry.session.RehearsedMigration;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -148,7 +149,7 @@ public class RunReportWriter {
 		if (!rehearsal.migrations().isEmpty()) {
 			md.append("| Rehearsed | Script | Result | Duration | Locks held on existing relations |\n");
 			md.append("| --- | --- | --- | ---: | --- |\n");
-			for (RehearsalReport.RehearsedMigration m : rehearsal.migrations()) {
+			for (RehearsedMigration m : rehearsal.migrations()) {
 				md.append("| ").append(orR(m.version())).append(" | `").append(m.script()).append("` | ");
 				md.append(m.succeeded() ? "ok" : "**failed**").append(" | ").append(m.durationMs()).append(" ms | ");
 				md.append(m.locks().isEmpty() ? "-" : String.join("; ", m.locks().stream().map((lock) -> lock.mode()

@@ -60,7 +60,8 @@ public final class GracefulStop {
 	/**
 	 * A run starts on the calling thread: from now until {@link #finished(int)} a SIGTERM stops it cleanly.
 	 * @param timeout how long the run gets to stop and report before the process ends anyway
-	 * @param cancel cancels what the run is executing on the server; called on a thread of its own, it may block
+	 * @param cancel cancels what the run is executing on the server; called on the shutdown hook's thread, it must
+	 * return at once (the session watcher cancels on its own thread)
 	 */
 	public synchronized void arm(Duration timeout, Runnable cancel) {
 		this.runner = Thread.currentThread();
@@ -95,9 +96,7 @@ public final class GracefulStop {
 		long deadline = System.nanoTime() + this.timeout.toNanos();
 		logger.warn("SIGTERM: stopping the run within " + this.timeout.toSeconds() + " s (FERRY_STOP_TIMEOUT):"
 				+ " cancelling the running statement, rolling back and releasing Flyway's lock");
-		Thread canceller = new Thread(this.cancel, "ferry-cancel");
-		canceller.setDaemon(true);
-		canceller.start();
+		this.cancel.run();
 		this.runner.interrupt();
 		try {
 			if (this.finished.await(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {

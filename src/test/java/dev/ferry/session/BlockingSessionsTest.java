@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.session;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.session;
 
 import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
