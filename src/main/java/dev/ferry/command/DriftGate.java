@@ -1,9 +1,9 @@
 package dev.ferry.command;
 
+import dev.ferry.config.DriftMode;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.drift.DriftCheck;
 import dev.ferry.drift.DriftFindings;
-import dev.ferry.config.DriftMode;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.run.RunRecord;

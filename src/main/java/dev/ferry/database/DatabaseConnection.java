@@ -9,9 +9,9 @@ import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import dev.ferry.config.FerryProperties;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.AdminSecret;
 import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.SecretMasker;

@@ -2,9 +2,9 @@ package dev.ferry.database;
 
 import java.time.Duration;
 
+import dev.ferry.config.FerryProperties;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.config.FerryProperties;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**

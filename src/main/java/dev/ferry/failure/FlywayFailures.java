@@ -1,8 +1,8 @@
 package dev.ferry.failure;
 
 import java.sql.SQLException;
-
 import java.util.function.UnaryOperator;
+
 import org.flywaydb.core.api.output.ErrorOutput;
 import org.flywaydb.core.api.output.errors.FlywayMigrateExceptionToErrorObjectConverter.FlywayMigrateErrorOutputItem;
 

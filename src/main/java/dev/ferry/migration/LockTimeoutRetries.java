@@ -2,13 +2,13 @@ package dev.ferry.migration;
 
 import java.time.Duration;
 
+import dev.ferry.config.FerryProperties;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.failure.FlywayFailures;
-import dev.ferry.stop.GracefulStop;
-import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.session.BlockingSessions;
+import dev.ferry.stop.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;

@@ -1,9 +1,9 @@
 package dev.ferry.migration;
 
-import dev.ferry.session.EachMigrationCallback;
 import dev.ferry.run.RunRecord;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.EachMigrationCallback;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.MigrationInfo;

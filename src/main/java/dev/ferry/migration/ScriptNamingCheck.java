@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
+import dev.ferry.scripts.MigrationScripts;
 import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.api.configuration.Configuration;
 

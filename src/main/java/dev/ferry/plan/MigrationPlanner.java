@@ -13,10 +13,10 @@ import java.util.function.Predicate;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;
+import dev.ferry.scripts.MigrationScripts;
 import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

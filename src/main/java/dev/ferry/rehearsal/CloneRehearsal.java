@@ -6,19 +6,19 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
-import dev.ferry.failure.CauseChain;
-import dev.ferry.failure.ExitStatus;
-import dev.ferry.failure.FerryException;
-import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.database.EndpointDataSources;
+import dev.ferry.failure.CauseChain;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.rehearsal.AuroraClones.AuroraClone;
-import dev.ferry.session.HeldLock;
-import dev.ferry.session.RehearsedMigration;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.HeldLock;
 import dev.ferry.session.LockSampler;
+import dev.ferry.session.RehearsedMigration;
 import dev.ferry.session.SessionWatcher;
+import dev.ferry.stop.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;

@@ -2,11 +2,11 @@ package dev.ferry.rehearsal;
 
 import java.time.Clock;
 
-import dev.ferry.stop.GracefulStop;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.EndpointDataSources;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.session.SessionWatcher;
+import dev.ferry.stop.GracefulStop;
 import software.amazon.awssdk.services.rds.RdsClient;
 
 import org.springframework.context.annotation.Bean;

@@ -13,9 +13,9 @@ import dev.ferry.plan.PlanReport;
 import dev.ferry.rehearsal.RehearsalReport;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.run.RunRecord.PendingMigration;
+import dev.ferry.secrets.SecretMasker;
 import dev.ferry.session.Blocker;
 import dev.ferry.session.RehearsedMigration;
-import dev.ferry.secrets.SecretMasker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

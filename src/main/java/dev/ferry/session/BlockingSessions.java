@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.ferry.session.Blocker;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.Blocker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 

@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-import dev.ferry.session.RehearsedMigration;
 import dev.ferry.session.LockSpans.LockKey;
+import dev.ferry.session.RehearsedMigration;
 import org.flywaydb.core.api.MigrationInfo;
 
 import org.springframework.jdbc.CannotGetJdbcConnectionException;

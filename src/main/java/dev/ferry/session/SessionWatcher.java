@@ -15,9 +15,9 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 import dev.ferry.failure.CauseChain;
-import dev.ferry.stop.GracefulStop;
 import dev.ferry.session.EachMigrationCallback;
 import dev.ferry.session.LockSpans.LockKey;
+import dev.ferry.stop.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.FlywayException;

@@ -6,10 +6,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 
-import dev.ferry.failure.ExitStatus;
-import dev.ferry.failure.FerryException;
 import dev.ferry.aws.RdsIdentifiers;
 import dev.ferry.config.FerryProperties;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import software.amazon.awssdk.core.exception.SdkException;

@@ -1,8 +1,8 @@
 package dev.ferry.migration;
 
-import org.junit.jupiter.api.Tag;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.Configuration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -2,8 +2,8 @@ package dev.ferry.session;
 
 import java.util.List;
 
-import dev.ferry.session.Blocker;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.session.Blocker;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
