@@ -118,6 +118,9 @@ COPY --from=extract /build/extracted/spring-boot-loader/ ./
 COPY --from=extract /build/extracted/snapshot-dependencies/ ./
 COPY --from=extract /build/extracted/application/ ./
 COPY --from=train /opt/ferry/app/ferry.aot ./
+# The JVM decodes environment variables with the locale's charset, ASCII where none is set: with a UTF-8 locale every
+# variable arrives intact, FLYWAY_* too, which Flyway reads from System.getenv() itself.
+ENV LANG=C.UTF-8
 USER 10001:10001
 # The root filesystem may be read-only (ECS readonlyRootFilesystem): only /tmp is written (the JVM's temp files; put
 # FERRY_REPORT_FILE there). The CA bundle is where FERRY_DB_SSL_ROOT_CERT points by default, and user.home's
