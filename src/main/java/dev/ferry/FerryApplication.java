@@ -86,12 +86,12 @@ public class FerryApplication {
 			throw ex;
 		}
 		catch (RuntimeException ex) {
-			// A stop interrupts this thread; what follows must not fail on it.
-			Thread.interrupted();
 			thrown = ex;
-			failure = new FailureClassifier(masker::mask).classify(ex, GracefulStop.jvm().requested(),
+			failure = new FailureClassifier(masker::mask).classify(ex, record.stopRequestedWhenFailed(),
 					record.failedScript());
 		}
+		// A stop interrupts this thread, also after the command succeeded: the report must not fail on it.
+		Thread.interrupted();
 		int exitCode = (failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code();
 		report(record, failure, thrown, masker, args);
 		GracefulStop.jvm().finished(exitCode);

@@ -54,6 +54,8 @@ class ExitCodesTest {
 				.as("the value may be a secret given to the wrong setting")
 				.doesNotContain("soon");
 			assertThat(run.output()).contains(run.<String>report("$.message"));
+			assertThat(run.output()).as("nor in the log: Spring's failure analysis would print it").doesNotContain("soon")
+				.doesNotContain("APPLICATION FAILED TO START");
 		}
 
 		@Test

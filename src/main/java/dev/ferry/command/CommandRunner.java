@@ -77,6 +77,7 @@ class CommandRunner implements ApplicationRunner {
 			command.run(scripts);
 		}
 		catch (RuntimeException ex) {
+			this.record.failed(this.stop.requested());
 			if (this.stop.requested()) {
 				// The stop interrupted this thread; the reads below and the report must not fail on it.
 				Thread.interrupted();

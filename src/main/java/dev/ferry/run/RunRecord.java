@@ -56,6 +56,8 @@ public final class RunRecord {
 
 	private String schemaVersion;
 
+	private boolean stopRequestedWhenFailed;
+
 	private List<PendingMigration> pending = List.of();
 
 	public RunRecord(Instant startedAt) {
@@ -120,6 +122,14 @@ public final class RunRecord {
 		if (info != null) {
 			atEnd(info);
 		}
+	}
+
+	/**
+	 * The command failed; whether a SIGTERM had asked it to stop by then, which makes the failure the stop's doing.
+	 * Taken when it failed: a stop that comes later, while Spring closes, changes nothing about why it failed.
+	 */
+	public void failed(boolean stopRequested) {
+		this.stopRequestedWhenFailed = stopRequested;
 	}
 
 	/** The run failed after applying some migrations: the schema's version it left, if it could be read. */
@@ -194,6 +204,11 @@ public final class RunRecord {
 	/** How the command ended, if it succeeded. */
 	public Outcome outcome() {
 		return this.outcome;
+	}
+
+	/** Whether a SIGTERM had asked the run to stop when its command failed; false where no command ran. */
+	public boolean stopRequestedWhenFailed() {
+		return this.stopRequestedWhenFailed;
 	}
 
 	public String schemaVersion() {
