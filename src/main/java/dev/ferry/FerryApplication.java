@@ -1,11 +1,10 @@
 package dev.ferry;
 
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 import dev.ferry.config.CommandLine;
 import dev.ferry.config.ProcessEnvironment;
+import dev.ferry.config.StartingEnvironment;
 import dev.ferry.failure.CauseChain;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FailureClassifier;
@@ -34,7 +33,6 @@ import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoCon
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.context.annotation.ComponentScan;
-import org.springframework.core.env.SimpleCommandLinePropertySource;
 
 /**
  * Ferry: brings one database to the desired schema state, reports, and exits with a status code.
@@ -132,14 +130,9 @@ public class FerryApplication {
 
 	/** The secrets in the environment, system properties and arguments, before Spring reads any of them. */
 	private static void registerStartingSecrets(SecretMasker masker, String... args) {
-		EnvironmentSecrets.register(ProcessEnvironment.variables(), masker);
-		Map<String, String> properties = new HashMap<>();
-		System.getProperties().forEach((name, value) -> properties.put(String.valueOf(name), String.valueOf(value)));
-		SimpleCommandLinePropertySource arguments = new SimpleCommandLinePropertySource(args);
-		for (String name : arguments.getPropertyNames()) {
-			properties.put(name, arguments.getProperty(name));
-		}
-		EnvironmentSecrets.register(properties, masker);
+		StartingEnvironment starting = StartingEnvironment.of(args);
+		EnvironmentSecrets.register(starting.variables(), masker);
+		EnvironmentSecrets.register(starting.argumentsAndSystemProperties(), masker);
 	}
 
 }

@@ -2,7 +2,6 @@ package dev.ferry.config;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -12,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,14 +42,14 @@ public final class BakedMigrationsChecksum {
 		try {
 			return of(files(root));
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
+		catch (IOException | URISyntaxException ex) {
+			throw new IllegalStateException("cannot read " + root, ex);
 		}
 	}
 
 	/** The checksum of files given by their path ({@code db/...}) and content. */
 	static String of(Map<String, byte[]> files) {
-		Map<byte[], byte[]> sorted = new TreeMap<>(java.util.Arrays::compareUnsigned);
+		Map<byte[], byte[]> sorted = new TreeMap<>(Arrays::compareUnsigned);
 		files.forEach((path, content) -> sorted.put(path.getBytes(StandardCharsets.UTF_8), content));
 		StringBuilder listing = new StringBuilder();
 		sorted.forEach((path, content) -> listing.append(sha256(content))
@@ -58,10 +59,10 @@ public final class BakedMigrationsChecksum {
 		return sha256(listing.toString().getBytes(StandardCharsets.UTF_8));
 	}
 
-	private static Map<String, byte[]> files(URL root) throws IOException {
+	private static Map<String, byte[]> files(URL root) throws IOException, URISyntaxException {
 		Map<String, byte[]> files = new TreeMap<>();
 		if ("file".equals(root.getProtocol())) {
-			Path folder = path(root);
+			Path folder = Path.of(root.toURI());
 			try (Stream<Path> paths = Files.walk(folder)) {
 				for (Path file : paths.filter(Files::isRegularFile).toList()) {
 					String relative = folder.relativize(file).toString().replace('\\', '/');
@@ -77,7 +78,7 @@ public final class BakedMigrationsChecksum {
 		connection.setUseCaches(false);
 		String prefix = jar.getEntryName().endsWith("/") ? jar.getEntryName() : jar.getEntryName() + "/";
 		try (JarFile file = jar.getJarFile()) {
-			for (JarEntry entry : java.util.Collections.list(file.entries())) {
+			for (JarEntry entry : Collections.list(file.entries())) {
 				if (!entry.isDirectory() && entry.getName().startsWith(prefix)) {
 					try (InputStream in = file.getInputStream(entry)) {
 						files.put(ROOT + "/" + entry.getName().substring(prefix.length()), in.readAllBytes());
@@ -86,15 +87,6 @@ public final class BakedMigrationsChecksum {
 			}
 		}
 		return files;
-	}
-
-	private static Path path(URL url) throws IOException {
-		try {
-			return Path.of(url.toURI());
-		}
-		catch (URISyntaxException ex) {
-			throw new IOException(ex);
-		}
 	}
 
 	private static String sha256(byte[] content) {

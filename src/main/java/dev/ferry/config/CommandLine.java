@@ -3,7 +3,7 @@ package dev.ferry.config;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.ferry.failure.ExitStatus;
 
@@ -15,10 +15,6 @@ import org.springframework.boot.DefaultApplicationArguments;
  * bean or opens a connection.
  */
 public final class CommandLine {
-
-	static final Set<String> HELP = Set.of("--help", "-h", "help");
-
-	static final String VERSION = "--version";
 
 	/** The settings the usage text names, the ones every run needs or most runs set. */
 	static final List<String> MAIN_SETTINGS = List.of("ferry.environment", "ferry.db.url",
@@ -35,25 +31,21 @@ public final class CommandLine {
 	 * @return the exit code when the arguments asked about Ferry, else {@code null}: the run goes on
 	 */
 	public static Integer answer(String[] args, PrintStream out) {
-		if (asksForHelp(args)) {
-			out.print(usage(KnownSettings.load()));
-			out.flush();
-			return ExitStatus.SUCCESS.code();
+		String answer = asksForHelp(args) ? usage(KnownSettings.load())
+				: Arrays.asList(args).contains("--version") ? FerryVersion.ofThisBuild().text() : null;
+		if (answer == null) {
+			return null;
 		}
-		if (Arrays.asList(args).contains(VERSION)) {
-			out.print(FerryVersion.ofThisBuild().text());
-			out.flush();
-			return ExitStatus.SUCCESS.code();
-		}
-		return null;
+		out.print(answer);
+		out.flush();
+		return ExitStatus.SUCCESS.code();
 	}
 
+	/** {@code --help} or {@code -h} anywhere, or {@code help} as the command. */
 	static boolean asksForHelp(String[] args) {
-		if (Arrays.stream(args).anyMatch((arg) -> arg.equals("--help") || arg.equals("-h"))) {
-			return true;
-		}
+		List<String> given = Arrays.asList(args);
 		List<String> commands = new DefaultApplicationArguments(args).getNonOptionArgs();
-		return !commands.isEmpty() && HELP.contains(commands.get(0));
+		return given.contains("--help") || given.contains("-h") || (!commands.isEmpty() && commands.get(0).equals("help"));
 	}
 
 	/** The usage text: the commands, the settings that matter most, where the rest are, the exit codes. */
@@ -74,12 +66,9 @@ public final class CommandLine {
 		}
 		usage.append("\nEvery setting, its default and meaning: README.md, section \"Configuration\".\n")
 			.append("Flyway's own settings (FLYWAY_*, SPRING_FLYWAY_*) work as in Flyway and Spring Boot.\n\n")
-			.append("Exit codes:");
-		for (ExitStatus status : ExitStatus.values()) {
-			usage.append(" ").append(status.code()).append(" ").append(status.meaning()).append(",");
-		}
-		usage.setLength(usage.length() - 1);
-		usage.append(".\n");
+			.append(Arrays.stream(ExitStatus.values())
+				.map((status) -> status.code() + " " + status.meaning())
+				.collect(Collectors.joining(", ", "Exit codes: ", ".\n")));
 		return usage.toString();
 	}
 

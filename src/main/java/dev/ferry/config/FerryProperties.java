@@ -84,6 +84,12 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		@DefaultValue Rehearsal rehearsal,
 		@DefaultValue({ "prod", "production", "prd", "live" }) List<String> productionEnvironments) {
 
+	/**
+	 * The variables that also give {@code placeholders}, {@code FERRY_PLACEHOLDER_<name>}, whose name is kept exactly
+	 * as written (Spring's relaxed map binding would lower-case it).
+	 */
+	public static final String PLACEHOLDER_VARIABLE_PREFIX = "FERRY_PLACEHOLDER_";
+
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
 		testdataLocations = (testdataLocations != null) ? testdataLocations : List.of();

@@ -4,16 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -24,98 +23,65 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class KnownSettings {
 
-	static final String METADATA = "META-INF/spring-configuration-metadata.json";
+	static final String FERRY_PREFIX = "ferry.";
 
-	/** Ferry's own prefix: {@code ferry.*}, {@code FERRY_*}. */
-	static final String FERRY = "ferry";
-
-	/**
-	 * {@code ferry.placeholders} is also read by a prefix of Ferry's own, {@code FERRY_PLACEHOLDER_<name>}, whose
-	 * name is kept exactly as written (Spring's relaxed map binding would lower-case it).
-	 */
-	static final String PLACEHOLDERS = "ferry.placeholders";
-
-	static final String PLACEHOLDER_VARIABLE_PREFIX = "FERRY_PLACEHOLDER_";
+	private static final String PLACEHOLDERS = "ferry.placeholders";
 
 	/** Jackson 2, which the AWS SDK and Spring Cloud AWS bring; Spring Boot 4's own JSON parser is Jackson 3's. */
-	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final ObjectMapper JSON = new ObjectMapper()
+		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-	private final Map<String, Setting> ferry;
+	/** Javadoc's inline {@code {@code ...}}, whose content may hold one level of braces ({@code ${<name>}}). */
+	private static final Pattern CODE_TAG = Pattern.compile("\\{@code ((?:[^{}]|\\{[^{}]*})*)}");
 
-	private final Map<String, Setting> others;
+	private final Map<String, Setting> settings;
 
-	private KnownSettings(Map<String, Setting> ferry, Map<String, Setting> others) {
-		this.ferry = ferry;
-		this.others = others;
+	private KnownSettings(Map<String, Setting> settings) {
+		this.settings = settings;
 	}
 
 	/** The settings described by the metadata on this class's class path. */
 	public static KnownSettings load() {
-		return load(KnownSettings.class.getClassLoader());
-	}
-
-	static KnownSettings load(ClassLoader classLoader) {
-		Map<String, Setting> ferry = new TreeMap<>();
-		Map<String, Setting> others = new TreeMap<>();
+		Map<String, Setting> settings = new TreeMap<>();
 		try {
-			Enumeration<URL> files = classLoader.getResources(METADATA);
-			for (URL file : Collections.list(files)) {
-				for (Setting setting : read(file)) {
-					(setting.name().startsWith(FERRY + ".") ? ferry : others).putIfAbsent(setting.name(), setting);
+			for (URL file : Collections.list(KnownSettings.class.getClassLoader()
+				.getResources("META-INF/spring-configuration-metadata.json"))) {
+				try (InputStream in = file.openStream()) {
+					List<Setting> properties = JSON.readValue(in, Metadata.class).properties();
+					if (properties != null) {
+						properties.forEach((setting) -> settings.putIfAbsent(setting.name(), setting));
+					}
 				}
 			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		if (ferry.isEmpty()) {
-			throw new IllegalStateException(METADATA + " describes none of Ferry's settings: the build runs "
-					+ "spring-boot-configuration-processor over FerryProperties");
-		}
-		return new KnownSettings(Map.copyOf(ferry), Map.copyOf(others));
-	}
-
-	@SuppressWarnings("unchecked")
-	private static List<Setting> read(URL file) throws IOException {
-		String json;
-		try (InputStream in = file.openStream()) {
-			json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		Object properties = JSON.readValue(json, Map.class).get("properties");
-		List<Setting> settings = new ArrayList<>();
-		if (properties instanceof List<?> list) {
-			for (Object entry : list) {
-				Map<String, Object> property = (Map<String, Object>) entry;
-				settings.add(new Setting(String.valueOf(property.get("name")), (String) property.get("type"),
-						(String) property.get("description"), property.get("defaultValue")));
-			}
-		}
-		return settings;
+		return new KnownSettings(Collections.unmodifiableMap(settings));
 	}
 
 	/** Ferry's settings, by property name. */
 	public List<Setting> ferry() {
-		return List.copyOf(new TreeMap<>(this.ferry).values());
+		return this.settings.values().stream().filter((setting) -> setting.name().startsWith(FERRY_PREFIX)).toList();
 	}
 
-	/** Every other library's settings. */
-	List<Setting> others() {
-		return List.copyOf(new TreeMap<>(this.others).values());
+	/** Every library's settings, Ferry's too, by property name. */
+	List<Setting> all() {
+		return List.copyOf(this.settings.values());
 	}
 
 	/** Ferry's setting of this property name. */
 	public Setting ferry(String name) {
-		Setting setting = this.ferry.get(name);
+		Setting setting = name.startsWith(FERRY_PREFIX) ? this.settings.get(name) : null;
 		if (setting == null) {
 			throw new IllegalArgumentException(name + " is not one of Ferry's settings");
 		}
 		return setting;
 	}
 
-	/** The setting of this property name, Ferry's or another library's, or {@code null}. */
-	Setting find(String name) {
-		Setting setting = this.ferry.get(name);
-		return (setting != null) ? setting : this.others.get(name);
+	/** The part of a metadata file read here. */
+	private record Metadata(List<Setting> properties) {
+
 	}
 
 	/**
@@ -139,12 +105,10 @@ public final class KnownSettings {
 					|| this.type.endsWith("[]"));
 		}
 
-		/** The environment variable: {@code FERRY_LOCK_TIMEOUT}, {@code FERRY_PLACEHOLDER_<name>}. */
+		/** The environment variable Spring binds: {@code FERRY_LOCK_TIMEOUT}, {@code FERRY_PLACEHOLDER_<name>}. */
 		public String variable() {
-			if (this.name.equals(PLACEHOLDERS)) {
-				return PLACEHOLDER_VARIABLE_PREFIX + "<name>";
-			}
-			return variableOf(this.name);
+			return this.name.equals(PLACEHOLDERS) ? FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "<name>"
+					: this.name.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
 		}
 
 		/** The property as one writes it, {@code ferry.placeholders[<name>]} for a map. */
@@ -152,61 +116,22 @@ public final class KnownSettings {
 			return isMap() ? this.name + "[<name>]" : this.name;
 		}
 
-		/**
-		 * The description with javadoc's {@code {@code x}} as Markdown code ({@code `x`}), or as plain text.
-		 */
+		/** The description with javadoc's {@code {@code x}} as Markdown code ({@code `x`}), or as plain text. */
 		public String description(boolean markdown) {
-			return withoutJavadocTags((this.description != null) ? this.description : "", markdown);
+			return CODE_TAG.matcher(Objects.toString(this.description, ""))
+				.replaceAll(markdown ? "`$1`" : "$1")
+				.replaceAll("\\s+", " ")
+				.trim();
 		}
 
 		/** The default as one writes it in a setting: lists comma-separated. */
 		public String defaultText() {
-			if (this.defaultValue == null) {
-				return null;
-			}
-			if (this.defaultValue instanceof List<?> list) {
-				return String.join(",", list.stream().map(String::valueOf).toList());
-			}
-			String text = String.valueOf(this.defaultValue);
+			String text = (this.defaultValue != null) ? String.valueOf(this.defaultValue) : null;
 			// The processor writes a record's list default as Java prints a list: [a, b].
-			if (isList() && text.startsWith("[") && text.endsWith("]")) {
-				return String.join(",", Arrays.stream(text.substring(1, text.length() - 1).split(","))
-					.map(String::trim)
-					.toList());
-			}
-			return text;
+			return (text != null && isList() && text.startsWith("["))
+					? text.substring(1, text.length() - 1).replaceAll("\\s*,\\s*", ",") : text;
 		}
 
-	}
-
-	/** Javadoc's inline {@code {@code ...}} (whose content may hold balanced braces) as Markdown or plain text. */
-	static String withoutJavadocTags(String text, boolean markdown) {
-		StringBuilder result = new StringBuilder();
-		int at = 0;
-		while (true) {
-			int tag = text.indexOf("{@code ", at);
-			if (tag < 0) {
-				result.append(text.substring(at));
-				break;
-			}
-			result.append(text, at, tag);
-			int depth = 1;
-			int end = tag + "{@code ".length();
-			while (end < text.length() && depth > 0) {
-				char c = text.charAt(end);
-				depth += (c == '{') ? 1 : (c == '}') ? -1 : 0;
-				end++;
-			}
-			String code = text.substring(tag + "{@code ".length(), end - 1);
-			result.append(markdown ? "`" + code + "`" : code);
-			at = end;
-		}
-		return result.toString().replaceAll("\\s+", " ").trim();
-	}
-
-	/** The environment variable Spring binds to a property name: {@code ferry.db.secret-id} is FERRY_DB_SECRET_ID. */
-	static String variableOf(String propertyName) {
-		return propertyName.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
 	}
 
 }

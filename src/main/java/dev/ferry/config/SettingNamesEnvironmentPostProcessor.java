@@ -1,7 +1,6 @@
 package dev.ferry.config;
 
 import java.util.List;
-import java.util.Map;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
@@ -13,7 +12,6 @@ import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.core.env.CommandLinePropertySource;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.EnumerablePropertySource;
-import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
@@ -39,9 +37,9 @@ class SettingNamesEnvironmentPostProcessor implements EnvironmentPostProcessor {
 			return;
 		}
 		UnknownSettings.Findings findings = new UnknownSettings(KnownSettings.load()).check(
-				names(environment.getPropertySources().get(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME)),
-				names(environment.getPropertySources().get(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME)),
-				names(environment.getPropertySources().get(CommandLinePropertySource.COMMAND_LINE_PROPERTY_SOURCE_NAME)));
+				names(environment, StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME),
+				names(environment, StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME),
+				names(environment, CommandLinePropertySource.COMMAND_LINE_PROPERTY_SOURCE_NAME));
 		findings.warnings().forEach(this.logger::warn);
 		if (!findings.errors().isEmpty()) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "unknown setting "
@@ -49,14 +47,9 @@ class SettingNamesEnvironmentPostProcessor implements EnvironmentPostProcessor {
 		}
 	}
 
-	private static List<String> names(PropertySource<?> source) {
-		if (source instanceof EnumerablePropertySource<?> enumerable) {
-			return List.of(enumerable.getPropertyNames());
-		}
-		if (source != null && source.getSource() instanceof Map<?, ?> map) {
-			return map.keySet().stream().map(String::valueOf).toList();
-		}
-		return List.of();
+	private static List<String> names(ConfigurableEnvironment environment, String source) {
+		return (environment.getPropertySources().get(source) instanceof EnumerablePropertySource<?> enumerable)
+				? List.of(enumerable.getPropertyNames()) : List.of();
 	}
 
 }

@@ -1,14 +1,14 @@
 package dev.ferry.config;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.DefaultApplicationArguments;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.CompositePropertySource;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.PropertiesPropertySource;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -23,18 +23,21 @@ public final class StartingEnvironment {
 
 	private final List<String> commands;
 
+	private final CompositePropertySource argumentsAndSystemProperties = new CompositePropertySource("given");
+
+	private final SystemEnvironmentPropertySource variables;
+
 	private final Binder binder;
 
 	private StartingEnvironment(String[] args, Map<String, String> variables) {
 		this.commands = new DefaultApplicationArguments(args).getNonOptionArgs();
-		Map<String, Object> properties = new HashMap<>();
-		System.getProperties().forEach((name, value) -> properties.put(String.valueOf(name), value));
-		MutablePropertySources sources = new MutablePropertySources();
-		sources.addLast(new SimpleCommandLinePropertySource(args));
-		sources.addLast(new MapPropertySource(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME, properties));
-		sources.addLast(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-				Map.copyOf(variables)));
-		this.binder = new Binder(ConfigurationPropertySources.from(sources));
+		this.argumentsAndSystemProperties.addPropertySource(new SimpleCommandLinePropertySource(args));
+		this.argumentsAndSystemProperties.addPropertySource(new PropertiesPropertySource(
+				StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME, System.getProperties()));
+		this.variables = new SystemEnvironmentPropertySource(
+				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.copyOf(variables));
+		this.binder = new Binder(
+				ConfigurationPropertySources.from(List.of(this.argumentsAndSystemProperties, this.variables)));
 	}
 
 	/** The settings of a process started with these arguments and this environment. */
@@ -49,6 +52,16 @@ public final class StartingEnvironment {
 
 	public Binder binder() {
 		return this.binder;
+	}
+
+	/** The {@code --name=value} arguments and the system properties by name, an argument winning. */
+	public EnumerablePropertySource<?> argumentsAndSystemProperties() {
+		return this.argumentsAndSystemProperties;
+	}
+
+	/** The environment variables by name. */
+	public EnumerablePropertySource<?> variables() {
+		return this.variables;
 	}
 
 	/** The command the arguments name first ({@code ferry info}), else {@code ferry.command}, else migrate. */

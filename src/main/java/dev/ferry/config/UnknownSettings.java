@@ -2,7 +2,6 @@ package dev.ferry.config;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,9 +9,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 
+import dev.ferry.config.KnownSettings.Setting;
+
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
@@ -47,12 +47,16 @@ final class UnknownSettings {
 			"FLYWAY_WORKING_DIRECTORY", "FLYWAY_REPORT_FILENAME", "FLYWAY_OUTPUT_TYPE", "FLYWAY_COLOR",
 			"FLYWAY_LOG_LEVEL");
 
-	private static final String SPRING_FLYWAY = "spring.flyway";
+	private final List<Setting> all;
 
-	private final KnownSettings known;
+	private final List<Setting> ferry;
+
+	private final List<Setting> flyway;
 
 	UnknownSettings(KnownSettings known) {
-		this.known = known;
+		this.all = known.all();
+		this.ferry = known.ferry();
+		this.flyway = this.all.stream().filter((setting) -> setting.name().startsWith("spring.flyway.")).toList();
 	}
 
 	/**
@@ -63,49 +67,40 @@ final class UnknownSettings {
 	Findings check(Collection<String> variables, Collection<String> systemProperties, Collection<String> options) {
 		List<String> errors = new ArrayList<>();
 		List<String> warnings = new ArrayList<>();
-		List<String> ferry = this.known.ferry().stream().map(KnownSettings.Setting::name).toList();
-		List<String> flyway = this.known.others()
-			.stream()
-			.map(KnownSettings.Setting::name)
-			.filter((name) -> name.startsWith(SPRING_FLYWAY + "."))
-			.toList();
-		List<String> all = new ArrayList<>(ferry);
-		this.known.others().forEach((setting) -> all.add(setting.name()));
 		for (String variable : new TreeSet<>(variables)) {
 			if (variable.startsWith("FERRY_")) {
-				if (!variable.startsWith(KnownSettings.PLACEHOLDER_VARIABLE_PREFIX)
-						&& !variable.startsWith(TEST_SUITE_PREFIX) && !bindsVariable(variable, ferry)) {
-					errors.add(unknown(variable, "", nearest(variable, ferry, KnownSettings::variableOf)));
+				if (!variable.startsWith(FerryProperties.PLACEHOLDER_VARIABLE_PREFIX)
+						&& !variable.startsWith(TEST_SUITE_PREFIX) && !binds(variable(variable), this.ferry)) {
+					errors.add(unknown(variable, "", nearest(variable, this.ferry, Setting::variable)));
 				}
 			}
 			else if (variable.startsWith("SPRING_FLYWAY_")) {
-				if (!bindsVariable(variable, flyway)) {
-					warnings.add(ignored(variable, nearest(variable, flyway, KnownSettings::variableOf)));
+				if (!binds(variable(variable), this.flyway)) {
+					warnings.add(ignored(variable, nearest(variable, this.flyway, Setting::variable)));
 				}
 			}
-			else if (variable.startsWith("FLYWAY_")) {
-				if (!FLYWAY_ONLY_VARIABLES.contains(variable) && !bindsVariable("SPRING_" + variable, flyway)) {
-					Set<String> names = new TreeSet<>(FLYWAY_ONLY_VARIABLES);
-					flyway.forEach((name) -> names.add(KnownSettings.variableOf(name).substring("SPRING_".length())));
-					warnings.add(ignored(variable, NearestName.of(variable, names)));
-				}
+			else if (variable.startsWith("FLYWAY_") && !FLYWAY_ONLY_VARIABLES.contains(variable)
+					&& !binds(variable("SPRING_" + variable), this.flyway)) {
+				Set<String> names = new TreeSet<>(FLYWAY_ONLY_VARIABLES);
+				this.flyway.forEach((setting) -> names.add(setting.variable().substring("SPRING_".length())));
+				warnings.add(ignored(variable, NearestName.of(variable, names)));
 			}
 		}
 		for (String property : new TreeSet<>(systemProperties)) {
-			if (property.startsWith(KnownSettings.FERRY + ".")) {
-				if (!bindsProperty(property, ferry)) {
-					errors.add(unknown(property, " (a system property)", nearest(property, ferry, Function.identity())));
+			if (property.startsWith(KnownSettings.FERRY_PREFIX)) {
+				if (!binds(property(property), this.ferry)) {
+					errors.add(unknown(property, " (a system property)", nearest(property, this.ferry, Setting::name)));
 				}
 			}
-			else if (property.startsWith(SPRING_FLYWAY + ".") && !bindsProperty(property, flyway)) {
-				warnings.add(ignored(property + " (a system property)", nearest(property, flyway, Function.identity())));
+			else if (property.startsWith("spring.flyway.") && !binds(property(property), this.flyway)) {
+				warnings.add(ignored(property + " (a system property)", nearest(property, this.flyway, Setting::name)));
 			}
 		}
 		for (String option : new TreeSet<>(options)) {
-			List<String> candidates = option.startsWith(KnownSettings.FERRY + ".") ? ferry : all;
-			if (!bindsProperty(option, candidates)) {
+			List<Setting> candidates = option.startsWith(KnownSettings.FERRY_PREFIX) ? this.ferry : this.all;
+			if (!binds(property(option), candidates)) {
 				errors.add(unknown("--" + option, " (an argument)",
-						nearest(option, candidates, Function.identity()).map((name) -> "--" + name)));
+						nearest(option, candidates, Setting::name).map((name) -> "--" + name)));
 			}
 		}
 		return new Findings(List.copyOf(errors), List.copyOf(warnings));
@@ -121,43 +116,28 @@ final class UnknownSettings {
 				+ nearest.map((near) -> ": did you mean " + near + "?").orElse("");
 	}
 
-	/** The known name nearest to the given one, written the way the given one is (variable or property). */
-	private Optional<String> nearest(String given, List<String> names, Function<String, String> written) {
-		Set<String> candidates = new LinkedHashSet<>();
-		for (String name : names) {
-			KnownSettings.Setting setting = this.known.find(name);
-			String form = written.apply(name);
-			if (setting != null && setting.name().equals(KnownSettings.PLACEHOLDERS) && form.startsWith("FERRY_")) {
-				form = KnownSettings.PLACEHOLDER_VARIABLE_PREFIX + "<name>";
-			}
-			candidates.add(form);
-		}
-		return NearestName.of(given, candidates);
+	private static Optional<String> nearest(String given, List<Setting> settings, Function<Setting, String> written) {
+		return NearestName.of(given, settings.stream().map(written).toList());
 	}
 
-	private boolean bindsVariable(String variable, List<String> names) {
-		return binds(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(variable, "")), names);
+	private static PropertySource<?> variable(String name) {
+		return new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+				Map.of(name, ""));
 	}
 
-	private boolean bindsProperty(String property, List<String> names) {
-		return binds(new MapPropertySource("property", Map.of(property, "")), names);
+	private static PropertySource<?> property(String name) {
+		return new MapPropertySource("property", Map.of(name, ""));
 	}
 
-	/** Whether Spring would bind the one name in {@code source} to one of {@code names}. */
-	private boolean binds(PropertySource<?> source, List<String> names) {
-		ConfigurationPropertySource adapted = ConfigurationPropertySources.from(source).iterator().next();
-		for (String name : names) {
-			ConfigurationPropertyName known = ConfigurationPropertyName.of(name);
-			if (adapted.getConfigurationProperty(known) != null) {
-				return true;
-			}
-			KnownSettings.Setting setting = this.known.find(name);
-			boolean open = setting == null || setting.isMap() || setting.isList() || setting.type() == null;
-			if (open && adapted.containsDescendantOf(known) == ConfigurationPropertyState.PRESENT) {
-				return true;
-			}
-		}
-		return false;
+	/** Whether Spring would bind the one name in {@code source} to one of {@code settings}. */
+	private static boolean binds(PropertySource<?> source, List<Setting> settings) {
+		ConfigurationPropertySource adapted = ConfigurationPropertySource.from(source);
+		return settings.stream().anyMatch((setting) -> {
+			ConfigurationPropertyName name = ConfigurationPropertyName.of(setting.name());
+			boolean open = setting.isMap() || setting.isList() || setting.type() == null;
+			return adapted.getConfigurationProperty(name) != null
+					|| (open && adapted.containsDescendantOf(name) == ConfigurationPropertyState.PRESENT);
+		});
 	}
 
 	/**

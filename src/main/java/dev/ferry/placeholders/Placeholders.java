@@ -22,10 +22,10 @@ import org.springframework.core.env.StandardEnvironment;
  */
 public class Placeholders {
 
-	static final String ENVIRONMENT_PREFIX = "FERRY_PLACEHOLDER_";
+	private static final String ENVIRONMENT_PREFIX = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX;
 
 	/** Not a placeholder: the setting that names placeholder secrets. */
-	static final String SECRETS_SETTING = "FERRY_PLACEHOLDER_SECRETS";
+	private static final String SECRETS_SETTING = ENVIRONMENT_PREFIX + "SECRETS";
 
 	private final Map<String, String> values = new LinkedHashMap<>();
 

@@ -4,9 +4,13 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.ferry.config.FerryProperties;
+
+import org.springframework.core.env.EnumerablePropertySource;
 
 /**
  * Registers the secret values the process was started with, before Spring reads a single setting, so that nothing
@@ -23,9 +27,12 @@ public final class EnvironmentSecrets {
 			"SPRING_FLYWAY_URL", "ferry.db.url", "spring.datasource.url", "flyway.url", "spring.flyway.url");
 
 	private static final Pattern PLACEHOLDER = Pattern.compile(
-			"(?:FERRY_PLACEHOLDER_|FLYWAY_PLACEHOLDERS_|SPRING_FLYWAY_PLACEHOLDERS_|ferry\\.placeholders\\[|"
+			"(?:" + Pattern.quote(FerryProperties.PLACEHOLDER_VARIABLE_PREFIX) + "|FLYWAY_PLACEHOLDERS_|SPRING_FLYWAY_PLACEHOLDERS_|ferry\\.placeholders\\[|"
 					+ "ferry\\.placeholders\\.|flyway\\.placeholders\\.|spring\\.flyway\\.placeholders\\.)"
 					+ "([^\\]]+)\\]?");
+
+	/** Not a placeholder: the setting that names placeholder secrets. */
+	private static final String PLACEHOLDER_SECRETS = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "SECRETS";
 
 	/** {@code user:password@} in a URL, and the password parameters pgjdbc takes. */
 	private static final Pattern URL_PASSWORD = Pattern
@@ -35,26 +42,28 @@ public final class EnvironmentSecrets {
 	}
 
 	/**
-	 * @param settings environment variables or system properties
+	 * @param settings environment variables, or system properties and arguments
 	 * @param masker learns the secret values among them
 	 */
-	public static void register(Map<String, String> settings, SecretMasker masker) {
-		SecretPlaceholders rule = new SecretPlaceholders(firstOf(settings, "FERRY_SECRET_PLACEHOLDER_PATTERN",
-				"ferry.secret-placeholder-pattern"));
-		settings.forEach((name, value) -> {
+	public static void register(EnumerablePropertySource<?> settings, SecretMasker masker) {
+		Object pattern = settings.getProperty("FERRY_SECRET_PLACEHOLDER_PATTERN");
+		SecretPlaceholders rule = new SecretPlaceholders(Objects.toString(
+				(pattern != null) ? pattern : settings.getProperty("ferry.secret-placeholder-pattern"), null));
+		for (String name : settings.getPropertyNames()) {
+			String value = String.valueOf(settings.getProperty(name));
 			if (PASSWORDS.contains(name)) {
 				masker.register(value);
 			}
 			else if (URLS.contains(name)) {
 				registerUrlPasswords(value, masker);
 			}
-			else if (!name.equals("FERRY_PLACEHOLDER_SECRETS")) {
+			else if (!name.equals(PLACEHOLDER_SECRETS)) {
 				Matcher placeholder = PLACEHOLDER.matcher(name);
 				if (placeholder.matches() && rule.isSecret(placeholder.group(1).toLowerCase(Locale.ROOT), value)) {
 					masker.register(value);
 				}
 			}
-		});
+		}
 	}
 
 	/** Registers every password a database URL carries, as written and percent-decoded. */
@@ -79,15 +88,6 @@ public final class EnvironmentSecrets {
 		catch (IllegalArgumentException ex) {
 			return value;
 		}
-	}
-
-	private static String firstOf(Map<String, String> settings, String... names) {
-		for (String name : names) {
-			if (settings.get(name) != null) {
-				return settings.get(name);
-			}
-		}
-		return null;
 	}
 
 }
