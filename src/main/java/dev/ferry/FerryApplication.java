@@ -113,7 +113,7 @@ public class FerryApplication {
 				logger.info(masker.mask("Ferry " + report.command() + " on " + report.database() + " ("
 						+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
 								? ", schema version " + report.schemaVersion() : "")
-						+ " in " + report.duration().toMillis() + " ms"));
+						+ " in " + report.durationMs() + " ms"));
 			}
 		}
 		if (failure != null) {

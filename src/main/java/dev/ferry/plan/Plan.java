@@ -2,6 +2,10 @@ package dev.ferry.plan;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+
 /**
  * What a migrate would do now: the migrations it would run, in order, each with the statements Flyway would send.
  * Every text in it is masked.
@@ -9,16 +13,19 @@ import java.util.List;
  * @param migrations the pending migrations, in the order Flyway runs them
  * @param squawk a note about squawk when it did not lint the scripts ("squawk not on PATH"), else {@code null}
  */
+@JsonPropertyOrder({ "migrationCount", "statementCount", "squawk", "migrations" })
 public record Plan(List<PlannedMigration> migrations, String squawk) {
 
 	/** The state of Flyway's own step. */
 	public static final String FLYWAY = "Flyway";
 
 	/** The migrations, Flyway's own schema creation aside. */
+	@JsonProperty
 	public int migrationCount() {
 		return (int) this.migrations.stream().filter((m) -> !m.byFlyway()).count();
 	}
 
+	@JsonProperty
 	public int statementCount() {
 		return this.migrations.stream().mapToInt((m) -> m.statements().size()).sum();
 	}
@@ -34,8 +41,9 @@ public record Plan(List<PlannedMigration> migrations, String squawk) {
 	 * @param note what else to say about it (a Java migration's statements are not known in advance)
 	 * @param findings squawk's findings for its script
 	 */
+	@JsonPropertyOrder({ "version", "description", "script", "state", "note", "statements", "squawk" })
 	public record PlannedMigration(String version, String description, String script, String state,
-			List<PlannedStatement> statements, String note, List<SquawkFinding> findings) {
+			List<PlannedStatement> statements, String note, @JsonProperty("squawk") List<SquawkFinding> findings) {
 
 		public String label() {
 			return byFlyway() ? this.script : ((this.version != null) ? "V" + this.version : "R") + " " + this.script;
@@ -52,9 +60,9 @@ public record Plan(List<PlannedMigration> migrations, String squawk) {
 	 * One statement as Flyway would send it.
 	 *
 	 * @param sql its text, placeholders substituted, secret values masked
-	 * @param lock the locks it takes
+	 * @param lock the locks it takes, which the JSON report shows beside the statement's text
 	 */
-	public record PlannedStatement(String sql, StatementLock lock) {
+	public record PlannedStatement(String sql, @JsonUnwrapped StatementLock lock) {
 
 	}
 

@@ -1,8 +1,6 @@
 package dev.ferry.plan;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
@@ -10,64 +8,12 @@ import dev.ferry.plan.Plan.SquawkFinding;
 import dev.ferry.plan.StatementLock.RelationLock;
 
 /**
- * The plan as the run report shows it: the {@code plan} section of the JSON report, and Markdown for the step
- * summary and a pull request's comment. The texts are masked already; the report's writer masks them again.
+ * The plan as Markdown, for the step summary and a pull request's comment (the JSON report serializes the
+ * {@link Plan} itself). The texts are masked already; the report's writer masks them again.
  */
 public final class PlanReport {
 
 	private PlanReport() {
-	}
-
-	public static Map<String, Object> json(Plan plan) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("migrationCount", plan.migrationCount());
-		map.put("statementCount", plan.statementCount());
-		map.put("squawk", plan.squawk());
-		map.put("migrations", plan.migrations().stream().map(PlanReport::json).toList());
-		return map;
-	}
-
-	private static Map<String, Object> json(PlannedMigration migration) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("version", migration.version());
-		map.put("description", migration.description());
-		map.put("script", migration.script());
-		map.put("state", migration.state());
-		map.put("note", migration.note());
-		map.put("statements", migration.statements().stream().map(PlanReport::json).toList());
-		map.put("squawk", migration.findings().stream().map(PlanReport::json).toList());
-		return map;
-	}
-
-	private static Map<String, Object> json(PlannedStatement statement) {
-		StatementLock lock = statement.lock();
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("sql", statement.sql());
-		map.put("form", lock.form());
-		map.put("lock", lock.lock());
-		map.put("relation", lock.relation());
-		map.put("rewrites", lock.rewrites());
-		map.put("effect", lock.effect());
-		map.put("note", lock.note());
-		map.put("locks", lock.locks().stream().map(PlanReport::json).toList());
-		return map;
-	}
-
-	private static Map<String, Object> json(RelationLock lock) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("mode", lock.mode().label());
-		map.put("relation", lock.relation());
-		return map;
-	}
-
-	private static Map<String, Object> json(SquawkFinding finding) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("rule", finding.rule());
-		map.put("level", finding.level());
-		map.put("line", finding.line());
-		map.put("message", finding.message());
-		map.put("help", finding.help());
-		return map;
 	}
 
 	public static String markdown(Plan plan) {

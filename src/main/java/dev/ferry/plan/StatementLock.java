@@ -2,6 +2,9 @@ package dev.ferry.plan;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.ferry.database.LockMode;
 
 /**
@@ -13,6 +16,7 @@ import dev.ferry.database.LockMode;
  * anything
  * @param note what else to know (a new relation, a lock that depends on the data), if anything
  */
+@JsonPropertyOrder({ "form", "lock", "relation", "rewrites", "effect", "note", "locks" })
 public record StatementLock(String form, List<RelationLock> locks, String effect, String note) {
 
 	static final String NOT_KNOWN = "lock not known";
@@ -27,11 +31,13 @@ public record StatementLock(String form, List<RelationLock> locks, String effect
 		return this.form != null;
 	}
 
+	@JsonProperty
 	public boolean rewrites() {
 		return REWRITES.equals(this.effect);
 	}
 
 	/** The strongest lock's mode, {@code none}, or {@code lock not known}. */
+	@JsonProperty
 	public String lock() {
 		if (!known()) {
 			return NOT_KNOWN;
@@ -40,6 +46,7 @@ public record StatementLock(String form, List<RelationLock> locks, String effect
 	}
 
 	/** The relation the strongest lock is on, if any. */
+	@JsonProperty
 	public String relation() {
 		return this.locks.isEmpty() ? null : this.locks.get(0).relation();
 	}
@@ -72,7 +79,13 @@ public record StatementLock(String form, List<RelationLock> locks, String effect
 	 * @param mode the lock mode
 	 * @param relation the relation as the statement names it
 	 */
-	public record RelationLock(LockMode mode, String relation) {
+	@JsonPropertyOrder({ "mode", "relation" })
+	public record RelationLock(@JsonIgnore LockMode mode, String relation) {
+
+		@JsonProperty("mode")
+		String modeLabel() {
+			return this.mode.label();
+		}
 
 	}
 

@@ -2,6 +2,8 @@ package dev.ferry.rehearsal;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.ferry.session.RehearsedMigration;
 
 /**
@@ -17,7 +19,9 @@ import dev.ferry.session.RehearsedMigration;
  * @param verdict one sentence: why the rehearsal passed or failed
  * @param cloneDeleted whether the clone was deleted afterwards
  */
-public record RehearsalReport(String cloneCluster, String sourceCluster, boolean passed, long lockBudgetMs, long blockingMs,
+@JsonPropertyOrder({ "clone", "sourceCluster", "passed", "verdict", "lockBudgetMs", "blockingMs", "cloneDeleted",
+		"migrations" })
+public record RehearsalReport(@JsonProperty("clone") String cloneCluster, String sourceCluster, boolean passed, long lockBudgetMs, long blockingMs,
 		List<RehearsedMigration> migrations, String verdict, boolean cloneDeleted) {
 
 }

@@ -41,7 +41,7 @@ public final class FailedStartReport {
 		String environmentName = binder.bind("ferry.environment", String.class).map(String::trim).orElse("");
 		environmentName = environmentName.isEmpty() ? "unnamed" : environmentName;
 		RunReport report = new RunReport(settings.command(), environmentName, "unknown", started,
-				Duration.between(started, Instant.now()), "failed", message, status.code(), null, List.of(), List.of(),
+				Duration.between(started, Instant.now()).toMillis(), "failed", message, status.code(), null, List.of(), List.of(),
 				null, new RunReport.Failure(status.meaning(), message, null, null, null, List.of()), null, null, null,
 				List.of());
 		writer.write(report, reportFile, stepSummary);

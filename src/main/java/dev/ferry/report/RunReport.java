@@ -4,6 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.ferry.drift.DriftFindings;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
@@ -16,13 +23,14 @@ import dev.ferry.session.Blocker;
 
 /**
  * What one run did: written as JSON to {@code FERRY_REPORT_FILE} and as Markdown to {@code FERRY_STEP_SUMMARY}.
- * Every text in it has been masked before it got here.
+ * Every text in it has been masked before it got here. Its JSON form is a contract pipelines read: the sections of
+ * a run that did not rehearse, fail, plan or check drift are absent, not null.
  *
  * @param command the command that ran
  * @param environment the environment's name
  * @param database where it ran: the JDBC URL without credentials
  * @param startedAt when the run started
- * @param duration how long it took
+ * @param durationMs how long it took, in milliseconds
  * @param outcome {@code applied}, {@code up to date}, {@code ok} or {@code failed}
  * @param message one sentence saying what happened
  * @param exitCode the process's exit code
@@ -36,13 +44,24 @@ import dev.ferry.session.Blocker;
  * @param driftCheck what the drift check found, or why it did not compare; none where the run did not check
  * @param drift each object that differs from Ferry's record of the schema
  */
-public record RunReport(String command, String environment, String database, Instant startedAt, Duration duration,
-		String outcome, String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
-		List<PendingMigration> pending, String snapshot, Failure error, RehearsalReport rehearsal, Plan plan,
-		String driftCheck, List<DriftedObject> drift) {
+@JsonPropertyOrder({ "command", "environment", "database", "startedAt", "durationMs", "outcome", "message", "exitCode",
+		"schemaVersion", "snapshot", "applied", "pending", "rehearsal", "error", "plan", "driftCheck", "drift" })
+public record RunReport(String command, String environment, String database,
+		@JsonSerialize(using = ToStringSerializer.class) Instant startedAt, long durationMs, String outcome,
+		String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
+		List<PendingMigration> pending, String snapshot, @JsonInclude(Include.NON_NULL) Failure error,
+		@JsonInclude(Include.NON_NULL) RehearsalReport rehearsal, @JsonInclude(Include.NON_NULL) Plan plan,
+		@JsonInclude(Include.NON_NULL) String driftCheck, @JsonIgnore List<DriftedObject> drift) {
 
 	public RunReport {
 		drift = (drift != null) ? List.copyOf(drift) : List.of();
+	}
+
+	/** The drifted objects, where the run checked drift: none is not the same as none drifted. */
+	@JsonProperty("drift")
+	@JsonInclude(Include.NON_NULL)
+	List<DriftedObject> checkedDrift() {
+		return (this.driftCheck != null) ? this.drift : null;
 	}
 
 	/**
@@ -69,7 +88,7 @@ public record RunReport(String command, String environment, String database, Ins
 		return new RunReport((record.command() != null) ? record.command() : "unknown",
 				(record.environment() != null) ? record.environment() : "unnamed",
 				(record.database() != null) ? record.database() : "unknown", record.startedAt(),
-				Duration.between(record.startedAt(), endedAt),
+				Duration.between(record.startedAt(), endedAt).toMillis(),
 				(failure != null) ? "failed" : record.outcome().kind().label(),
 				(failure != null) ? failure.getMessage() : record.outcome().message(),
 				(failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code(), record.schemaVersion(),
@@ -112,7 +131,7 @@ public record RunReport(String command, String environment, String database, Ins
 	 * waited on no one
 	 */
 	public record Failure(String status, String message, String script, Integer line, String sqlState,
-			List<Blocker> blockers) {
+			@JsonInclude(Include.NON_EMPTY) List<Blocker> blockers) {
 
 		public Failure {
 			blockers = (blockers != null) ? List.copyOf(blockers) : List.of();

@@ -5,10 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.ferry.plan.PlanReport;
 import dev.ferry.rehearsal.RehearsalReport;
 import dev.ferry.run.RunRecord.AppliedMigration;
@@ -18,8 +22,6 @@ import dev.ferry.session.Blocker;
 import dev.ferry.session.RehearsedMigration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-
-import org.springframework.boot.json.JsonWriter;
 
 /**
  * Writes the run report where the settings ask for it: JSON to a file, Markdown to GitHub's step summary. A report
@@ -34,10 +36,13 @@ public class RunReportWriter {
 
 	private final SecretMasker masker;
 
+	private final ObjectMapper json;
+
 	private volatile boolean written;
 
 	public RunReportWriter(SecretMasker masker) {
 		this.masker = masker;
+		this.json = maskingMapper(masker);
 	}
 
 	/** Whether this run's report was written already: a run reports once, however it ends. */
@@ -56,23 +61,26 @@ public class RunReportWriter {
 	}
 
 	public String json(RunReport report) {
-		// Masked value by value, so that masking can never break the JSON itself.
-		return JsonWriter.standard().writeToString(masked(asMap(report)));
+		try {
+			return this.json.writeValueAsString(report);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("The run report cannot be written as JSON", ex);
+		}
 	}
 
-	private Object masked(Object value) {
-		if (value instanceof String text) {
-			return this.masker.mask(text);
-		}
-		if (value instanceof Map<?, ?> map) {
-			Map<String, Object> copy = new LinkedHashMap<>();
-			map.forEach((key, item) -> copy.put(String.valueOf(key), masked(item)));
-			return copy;
-		}
-		if (value instanceof List<?> list) {
-			return list.stream().map(this::masked).toList();
-		}
-		return value;
+	/** Masks each text value on its own, so that masking can never break the JSON itself. */
+	private static ObjectMapper maskingMapper(SecretMasker masker) {
+		StdSerializer<String> masked = new StdSerializer<>(String.class) {
+
+			@Override
+			public void serialize(String value, JsonGenerator generator, SerializerProvider provider)
+					throws IOException {
+				generator.writeString(masker.mask(value));
+			}
+
+		};
+		return JsonMapper.builder().addModule(new SimpleModule().addSerializer(String.class, masked)).build();
 	}
 
 	public String markdown(RunReport report) {
@@ -80,7 +88,7 @@ public class RunReportWriter {
 		md.append("### Ferry ").append(report.command()).append(" on `").append(report.environment()).append("`: ");
 		md.append(report.outcome()).append("\n\n");
 		md.append(report.message()).append(" (exit code ").append(report.exitCode()).append(", ");
-		md.append(report.duration().toMillis()).append(" ms");
+		md.append(report.durationMs()).append(" ms");
 		if (report.schemaVersion() != null) {
 			md.append(", schema version ").append(report.schemaVersion());
 		}
@@ -221,120 +229,6 @@ public class RunReportWriter {
 		catch (IOException ex) {
 			logger.error("Could not write " + path + ": " + ex.getMessage());
 		}
-	}
-
-	private static Map<String, Object> asMap(RunReport report) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("command", report.command());
-		map.put("environment", report.environment());
-		map.put("database", report.database());
-		map.put("startedAt", report.startedAt().toString());
-		map.put("durationMs", report.duration().toMillis());
-		map.put("outcome", report.outcome());
-		map.put("message", report.message());
-		map.put("exitCode", report.exitCode());
-		map.put("schemaVersion", report.schemaVersion());
-		map.put("snapshot", report.snapshot());
-		map.put("applied", report.applied().stream().map(RunReportWriter::asMap).toList());
-		map.put("pending", report.pending().stream().map(RunReportWriter::asMap).toList());
-		if (report.rehearsal() != null) {
-			map.put("rehearsal", asMap(report.rehearsal()));
-		}
-		if (report.error() != null) {
-			RunReport.Failure error = report.error();
-			Map<String, Object> failure = new LinkedHashMap<>();
-			failure.put("status", error.status());
-			failure.put("message", error.message());
-			failure.put("script", error.script());
-			failure.put("line", error.line());
-			failure.put("sqlState", error.sqlState());
-			if (!error.blockers().isEmpty()) {
-				failure.put("blockers", error.blockers().stream().map(RunReportWriter::asMap).toList());
-			}
-			map.put("error", failure);
-		}
-		if (report.plan() != null) {
-			map.put("plan", PlanReport.json(report.plan()));
-		}
-		if (report.driftCheck() != null) {
-			map.put("driftCheck", report.driftCheck());
-			map.put("drift", report.drift().stream().map(RunReportWriter::asMap).toList());
-		}
-		return map;
-	}
-
-	private static Map<String, Object> asMap(AppliedMigration m) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("version", m.version());
-		map.put("description", m.description());
-		map.put("script", m.script());
-		map.put("type", m.type());
-		map.put("checksum", m.checksum());
-		map.put("durationMs", m.durationMs());
-		return map;
-	}
-
-	private static Map<String, Object> asMap(RehearsalReport rehearsal) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("clone", rehearsal.cloneCluster());
-		map.put("sourceCluster", rehearsal.sourceCluster());
-		map.put("passed", rehearsal.passed());
-		map.put("verdict", rehearsal.verdict());
-		map.put("lockBudgetMs", rehearsal.lockBudgetMs());
-		map.put("blockingMs", rehearsal.blockingMs());
-		map.put("cloneDeleted", rehearsal.cloneDeleted());
-		map.put("migrations", rehearsal.migrations().stream().map((m) -> {
-			Map<String, Object> migration = new LinkedHashMap<>();
-			migration.put("version", m.version());
-			migration.put("description", m.description());
-			migration.put("script", m.script());
-			migration.put("succeeded", m.succeeded());
-			migration.put("durationMs", m.durationMs());
-			migration.put("blockingMs", m.blockingMs());
-			migration.put("locks", m.locks().stream().map((lock) -> {
-				Map<String, Object> held = new LinkedHashMap<>();
-				held.put("relation", lock.relation());
-				held.put("mode", lock.mode());
-				held.put("blocksWrites", lock.blocksWrites());
-				held.put("heldMs", lock.heldMs());
-				return held;
-			}).toList());
-			return migration;
-		}).toList());
-		return map;
-	}
-
-	private static Map<String, Object> asMap(Blocker b) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("pid", b.pid());
-		map.put("user", b.user());
-		map.put("applicationName", b.applicationName());
-		map.put("state", b.state());
-		map.put("stateAgeMs", b.stateAgeMs());
-		map.put("transactionAgeMs", b.transactionAgeMs());
-		map.put("waitEvent", b.waitEvent());
-		map.put("query", b.query());
-		return map;
-	}
-
-	private static Map<String, Object> asMap(RunReport.DriftedObject drifted) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("object", drifted.object());
-		map.put("change", drifted.change());
-		map.put("before", drifted.before());
-		map.put("after", drifted.after());
-		map.put("line", drifted.line());
-		return map;
-	}
-
-	private static Map<String, Object> asMap(PendingMigration m) {
-		Map<String, Object> map = new LinkedHashMap<>();
-		map.put("version", m.version());
-		map.put("description", m.description());
-		map.put("script", m.script());
-		map.put("state", m.state());
-		map.put("checksum", m.checksum());
-		return map;
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.ferry.session;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
 /**
  * A session that held a lock a migration waited for: whom the on-call engineer talks to.
  *
@@ -12,6 +14,7 @@ package dev.ferry.session;
  * @param waitEvent what it waits for itself ({@code Lock:relation}), none when it does not wait
  * @param query the first line of its current or last query, secrets masked, cut short
  */
+@JsonPropertyOrder({ "pid", "user", "applicationName", "state", "stateAgeMs", "transactionAgeMs", "waitEvent", "query" })
 public record Blocker(int pid, String user, String applicationName, String state, Long transactionAgeMs,
 		Long stateAgeMs, String waitEvent, String query) {
 

@@ -2,6 +2,9 @@ package dev.ferry.session;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
 /**
  * One migration as it ran on the clone.
  *
@@ -13,10 +16,12 @@ import java.util.List;
  * @param locks the strongest lock it held on each existing relation, SHARE UPDATE EXCLUSIVE or stronger, longest
  * first
  */
+@JsonPropertyOrder({ "version", "description", "script", "succeeded", "durationMs", "blockingMs", "locks" })
 public record RehearsedMigration(String version, String description, String script, long durationMs,
 		boolean succeeded, List<HeldLock> locks) {
 
 	/** The longest it blocked writes to any relation, 0 if it never did. */
+	@JsonProperty
 	public long blockingMs() {
 		return this.locks.stream().filter(HeldLock::blocksWrites).mapToLong(HeldLock::heldMs).max().orElse(0);
 	}
