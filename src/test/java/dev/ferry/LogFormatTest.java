@@ -29,6 +29,18 @@ class LogFormatTest {
 	}
 
 	@Test
+	void aSettingThatStopsTheRunBeforeItStartsIsReportedInJsonToo() {
+		FerryRun run = FerryProcess.against(this.database).env("FERRY_LOG_FORMAT", "json")
+			.env("FERRY_LOCK_TIMEOUTT", "5s")
+			.run();
+
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+		assertThat(run.output().lines()).isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).startsWith("{").endsWith("}"));
+		assertThat(run.output()).contains("did you mean FERRY_LOCK_TIMEOUT?");
+	}
+
+	@Test
 	void insideAnEcsTaskJsonIsTheDefault() {
 		FerryRun run = FerryProcess.against(this.database)
 			.env("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/never-called")
