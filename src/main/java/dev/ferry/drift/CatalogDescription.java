@@ -1,16 +1,15 @@
 package dev.ferry.drift;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SqlArrayValue;
 
 /**
  * The managed schemas' catalog as a sorted map of object to a readable description of it, such as
@@ -176,45 +175,19 @@ record CatalogDescription(SortedMap<String, String> objects) {
 	 * Reads the description inside the connection's current transaction. The caller sets {@code search_path} to
 	 * {@code pg_catalog} first, so that every name of a managed object is qualified, however the session was set up.
 	 *
-	 * @param connection a connection in a transaction
+	 * @param jdbc the connection, in a transaction
 	 * @param schemas the managed schemas
 	 * @param excluded the OIDs of the tables that are bookkeeping, not schema
 	 * @return the description
-	 * @throws SQLException when a query fails
 	 */
-	static CatalogDescription read(Connection connection, List<String> schemas, List<Long> excluded)
-			throws SQLException {
-		Array schemaArray = connection.createArrayOf("text", schemas.toArray());
-		Array excludedArray = connection.createArrayOf("bigint", excluded.toArray());
+	static CatalogDescription read(JdbcClient jdbc, List<String> schemas, List<Long> excluded) {
 		SortedMap<String, String> objects = new TreeMap<>();
 		for (String query : QUERIES) {
-			List<Array> parameters = new ArrayList<>();
-			StringBuilder sql = new StringBuilder();
-			int at = 0;
-			while (true) {
-				int next = query.indexOf(':', at);
-				while (next >= 0 && !query.startsWith(":schemas", next) && !query.startsWith(":excluded", next)) {
-					next = query.indexOf(':', next + 1);
-				}
-				if (next < 0) {
-					sql.append(query, at, query.length());
-					break;
-				}
-				sql.append(query, at, next).append('?');
-				boolean isSchemas = query.startsWith(":schemas", next);
-				parameters.add(isSchemas ? schemaArray : excludedArray);
-				at = next + (isSchemas ? ":schemas" : ":excluded").length();
-			}
-			try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
-				for (int i = 0; i < parameters.size(); i++) {
-					statement.setArray(i + 1, parameters.get(i));
-				}
-				try (ResultSet rows = statement.executeQuery()) {
-					while (rows.next()) {
-						objects.put(rows.getString(1), (rows.getString(2) != null) ? rows.getString(2) : "");
-					}
-				}
-			}
+			jdbc.sql(query)
+				.param("schemas", new SqlArrayValue("text", schemas.toArray()))
+				.param("excluded", new SqlArrayValue("bigint", excluded.toArray()))
+				.query((RowCallbackHandler) (row) -> objects.put(row.getString(1),
+						(row.getString(2) != null) ? row.getString(2) : ""));
 		}
 		return new CatalogDescription(objects);
 	}

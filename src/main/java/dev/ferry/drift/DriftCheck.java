@@ -1,10 +1,7 @@
 package dev.ferry.drift;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -20,6 +17,9 @@ import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.Configuration;
 
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.stereotype.Component;
 
 /**
@@ -72,20 +72,21 @@ public class DriftCheck {
 			connection.setReadOnly(true);
 			connection.setAutoCommit(false);
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+			JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
 			try {
-				HistoryTable history = HistoryTable.of(configuration(), connection);
-				prepare(connection, "SET LOCAL");
-				CatalogRecord record = CatalogRecord.read(connection, history);
+				HistoryTable history = HistoryTable.of(configuration(), jdbc);
+				prepare(jdbc, "SET LOCAL");
+				CatalogRecord record = CatalogRecord.read(jdbc, history);
 				if (record == null) {
 					return DriftFindings.notCompared("no drift check: Ferry has not recorded this database's schema"
 							+ " yet (it does after a successful migrate)");
 				}
-				String stale = staleness(record, connection, history);
+				String stale = staleness(record, connection, jdbc, history);
 				if (stale != null) {
 					return DriftFindings.notCompared("no drift check: " + stale + "; Ferry records again after the"
 							+ " next successful migrate");
 				}
-				CatalogDescription live = describe(connection, history);
+				CatalogDescription live = describe(jdbc, history);
 				return DriftFindings.compared(record.description().changesTo(live));
 			}
 			finally {
@@ -94,8 +95,9 @@ public class DriftCheck {
 		}
 	}
 
-	private String staleness(CatalogRecord record, Connection connection, HistoryTable history) throws SQLException {
-		int[] mark = history.mark(connection);
+	private String staleness(CatalogRecord record, Connection connection, JdbcClient jdbc, HistoryTable history)
+			throws SQLException {
+		int[] mark = history.mark(jdbc);
 		if (record.historyRank() != mark[0] || record.historyRows() != mark[1]) {
 			return "the schema history changed since Ferry's record of " + record.recordedAt()
 					+ " (a run that failed or another tool migrated, repaired or baselined)";
@@ -120,22 +122,22 @@ public class DriftCheck {
 	 */
 	public void record(String schemaVersion) {
 		try (Connection connection = dataSource().getConnection()) {
-			HistoryTable history = HistoryTable.of(configuration(), connection);
-			prepare(connection, "SET");
+			JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
+			HistoryTable history = HistoryTable.of(configuration(), jdbc);
+			prepare(jdbc, "SET");
 			// Runners that finish together take turns, each reading the catalog only once the one before committed.
 			// (The two-key form: a key space apart from Flyway's one-key lock.)
-			try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(" + LOCK_CLASS
-					+ ", hashtext(?))")) {
-				lock.setString(1, "ferry:" + history.sibling(CatalogRecord.TABLE));
-				lock.execute();
-			}
+			jdbc.sql("SELECT pg_advisory_lock(" + LOCK_CLASS + ", hashtext(?))")
+				.param("ferry:" + history.sibling(CatalogRecord.TABLE))
+				.query()
+				.listOfRows();
 			connection.setAutoCommit(false);
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try {
-				int[] mark = history.mark(connection);
+				int[] mark = history.mark(jdbc);
 				new CatalogRecord(scope(), serverMajor(connection), CatalogRecord.FORMAT, mark[0], mark[1],
-						schemaVersion, null, describe(connection, history))
-					.write(connection, history);
+						schemaVersion, null, describe(jdbc, history))
+					.write(jdbc, history);
 				connection.commit();
 				logger.debug("Recorded the schema for the next drift check in " + history.sibling(CatalogRecord.TABLE));
 			}
@@ -154,50 +156,35 @@ public class DriftCheck {
 	 * Names are qualified against an empty search path, whatever the session's; a lock the catalog reads would wait
 	 * for gives up like a migration's.
 	 */
-	private void prepare(Connection connection, String set) throws SQLException {
-		try (Statement statement = connection.createStatement()) {
-			statement.execute(set + " search_path = pg_catalog; " + set + " lock_timeout = '"
-					+ this.properties.lockTimeout().toMillis() + "ms'");
-		}
+	private void prepare(JdbcClient jdbc, String set) {
+		jdbc.sql(set + " search_path = pg_catalog; " + set + " lock_timeout = '"
+				+ this.properties.lockTimeout().toMillis() + "ms'")
+			.update();
 	}
 
-	private CatalogDescription describe(Connection connection, HistoryTable history) throws SQLException {
+	private CatalogDescription describe(JdbcClient jdbc, HistoryTable history) {
 		List<Long> excluded = new ArrayList<>();
 		for (String table : List.of(history.sibling(history.table()), history.sibling(CatalogRecord.TABLE))) {
-			try (PreparedStatement statement = connection.prepareStatement("SELECT to_regclass(?)::oid::bigint")) {
-				statement.setString(1, table);
-				try (ResultSet rows = statement.executeQuery()) {
-					rows.next();
-					long oid = rows.getLong(1);
-					if (!rows.wasNull()) {
-						excluded.add(oid);
-					}
-				}
-			}
+			jdbc.sql("SELECT to_regclass(?)::oid::bigint").param(table).query(Long.class).optional()
+				.ifPresent(excluded::add);
 		}
-		return CatalogDescription.read(connection, managedSchemas(connection, history), excluded);
+		return CatalogDescription.read(jdbc, managedSchemas(jdbc, history), excluded);
 	}
 
 	/**
 	 * Flyway's schemas (and the history's), or, where none are configured, every schema of the database but
 	 * PostgreSQL's own: Flyway then leaves it to the scripts where they create objects.
 	 */
-	private List<String> managedSchemas(Connection connection, HistoryTable history) throws SQLException {
+	private List<String> managedSchemas(JdbcClient jdbc, HistoryTable history) {
 		Set<String> schemas = new LinkedHashSet<>(configuredSchemas());
 		if (!schemas.isEmpty()) {
 			schemas.add(history.schema());
 			return List.copyOf(schemas);
 		}
-		List<String> all = new ArrayList<>();
-		try (Statement statement = connection.createStatement();
-				ResultSet rows = statement.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname NOT IN"
-						+ " ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'"
-						+ " AND nspname NOT LIKE 'pg\\_temp%'")) {
-			while (rows.next()) {
-				all.add(rows.getString(1));
-			}
-		}
-		return all;
+		return jdbc.sql("SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')"
+				+ " AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%'")
+			.query(String.class)
+			.list();
 	}
 
 	private List<String> configuredSchemas() {
@@ -233,10 +220,12 @@ public class DriftCheck {
 		}
 	}
 
+	/** The driver's own words, not Spring's translation of them, which would repeat the whole query. */
 	private String reason(Exception ex) {
-		String state = (ex instanceof SQLException sql && sql.getSQLState() != null)
+		Throwable failure = (ex instanceof DataAccessException && ex.getCause() != null) ? ex.getCause() : ex;
+		String state = (failure instanceof SQLException sql && sql.getSQLState() != null)
 				? " (SQLSTATE " + sql.getSQLState() + ")" : "";
-		return this.masker.mask(String.valueOf(ex.getMessage()).lines().findFirst().orElse("") + state);
+		return this.masker.mask(String.valueOf(failure.getMessage()).lines().findFirst().orElse("") + state);
 	}
 
 	private Configuration configuration() {

@@ -1,12 +1,8 @@
 package dev.ferry.drift;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-
 import org.flywaydb.core.api.configuration.Configuration;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Where Flyway keeps its schema history, worked out from Flyway's configuration as Flyway does: the default schema,
@@ -17,17 +13,13 @@ import org.flywaydb.core.api.configuration.Configuration;
  */
 record HistoryTable(String schema, String table) {
 
-	static HistoryTable of(Configuration configuration, Connection connection) throws SQLException {
+	static HistoryTable of(Configuration configuration, JdbcClient jdbc) {
 		String schema = configuration.getDefaultSchema();
 		if (schema == null && configuration.getSchemas().length > 0) {
 			schema = configuration.getSchemas()[0];
 		}
 		if (schema == null) {
-			try (Statement statement = connection.createStatement();
-					ResultSet rows = statement.executeQuery("SELECT current_schema()")) {
-				rows.next();
-				schema = rows.getString(1);
-			}
+			schema = jdbc.sql("SELECT current_schema()").query(String.class).optional().orElse(null);
 		}
 		return new HistoryTable(schema, configuration.getTable());
 	}
@@ -46,23 +38,19 @@ record HistoryTable(String schema, String table) {
 	 * The history's highest installed rank and its row count: what another run changes when it migrates, repairs or
 	 * baselines. Both 0 where there is no history table.
 	 */
-	int[] mark(Connection connection) throws SQLException {
+	int[] mark(JdbcClient jdbc) {
 		String history = sibling(this.table);
-		try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-			exists.setString(1, history);
-			try (ResultSet rows = exists.executeQuery()) {
-				rows.next();
-				if (!rows.getBoolean(1)) {
-					return new int[] { 0, 0 };
-				}
-			}
+		if (!exists(jdbc, history)) {
+			return new int[] { 0, 0 };
 		}
-		try (Statement statement = connection.createStatement();
-				ResultSet rows = statement
-					.executeQuery("SELECT coalesce(max(installed_rank), 0), count(*) FROM " + history)) {
-			rows.next();
-			return new int[] { rows.getInt(1), rows.getInt(2) };
-		}
+		return jdbc.sql("SELECT coalesce(max(installed_rank), 0), count(*) FROM " + history)
+			.query((row, n) -> new int[] { row.getInt(1), row.getInt(2) })
+			.single();
+	}
+
+	/** Whether a table exists, by its quoted name. */
+	boolean exists(JdbcClient jdbc, String table) {
+		return jdbc.sql("SELECT to_regclass(?) IS NOT NULL").param(table).query(Boolean.class).single();
 	}
 
 	static String quote(String identifier) {

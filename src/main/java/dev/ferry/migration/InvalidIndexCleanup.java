@@ -1,18 +1,20 @@
 package dev.ferry.migration;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.session.EachMigrationCallback;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * Keeps a failed {@code CREATE INDEX CONCURRENTLY} from turning into an invalid index recorded as applied. Such a
@@ -47,11 +49,12 @@ class InvalidIndexCleanup extends EachMigrationCallback {
 			return;
 		}
 		Connection connection = context.getConnection();
+		JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
 		String script = context.getMigrationInfo().getScript();
 		if (event == Event.AFTER_EACH_MIGRATE_ERROR) {
 			this.failedOutsideTransaction = this.outsideTransaction;
 			if (this.outsideTransaction) {
-				dropLeftBy(connection, script);
+				dropLeftBy(jdbc, script);
 			}
 			return;
 		}
@@ -59,16 +62,16 @@ class InvalidIndexCleanup extends EachMigrationCallback {
 			this.outsideTransaction = connection.getAutoCommit();
 			this.failedOutsideTransaction = false;
 			if (this.outsideTransaction) {
-				for (String index : invalidIndexes(connection)) {
-					drop(connection, index);
+				for (String index : invalidIndexes(jdbc)) {
+					drop(jdbc, index);
 					logger.warn("Dropped the invalid index " + index + " before " + script + ": a failed CREATE INDEX"
 							+ " CONCURRENTLY left it, and IF NOT EXISTS would skip the build");
 				}
 			}
 		}
-		catch (SQLException ex) {
+		catch (SQLException | DataAccessException ex) {
 			throw new FlywayException("cannot drop an invalid index before " + script + " (SQLSTATE "
-					+ ex.getSQLState() + ")", ex);
+					+ FlywayFailures.sqlState(ex) + ")", ex);
 		}
 	}
 
@@ -85,35 +88,27 @@ class InvalidIndexCleanup extends EachMigrationCallback {
 	/**
 	 * Never throws: Flyway calls this while it handles the migration's failure, which must stay the failure reported.
 	 */
-	private static void dropLeftBy(Connection connection, String script) {
+	private static void dropLeftBy(JdbcClient jdbc, String script) {
 		try {
-			for (String index : invalidIndexes(connection)) {
-				drop(connection, index);
+			for (String index : invalidIndexes(jdbc)) {
+				drop(jdbc, index);
 				logger.warn("Dropped the invalid index " + index + " that the failed " + script + " left");
 			}
 		}
-		catch (SQLException ex) {
+		catch (DataAccessException ex) {
 			// Most often the lock the build itself could not get: the next migration outside a transaction drops it.
 			logger.warn("Could not drop the invalid index that the failed " + script + " left (SQLSTATE "
-					+ ex.getSQLState() + "); it is dropped before the next migration that runs outside a transaction");
+					+ FlywayFailures.sqlState(ex) + "); it is dropped before the next migration that runs outside a transaction");
 		}
 	}
 
-	private static List<String> invalidIndexes(Connection connection) throws SQLException {
-		List<String> indexes = new ArrayList<>();
-		try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(INVALID_INDEXES)) {
-			while (rows.next()) {
-				indexes.add(rows.getString(1));
-			}
-		}
-		return indexes;
+	private static List<String> invalidIndexes(JdbcClient jdbc) {
+		return jdbc.sql(INVALID_INDEXES).query(String.class).list();
 	}
 
 	/** Concurrently, as the build was: the table's writers are not blocked; lock_timeout bounds the wait. */
-	private static void drop(Connection connection, String index) throws SQLException {
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index);
-		}
+	private static void drop(JdbcClient jdbc, String index) {
+		jdbc.sql("DROP INDEX CONCURRENTLY IF EXISTS " + index).update();
 	}
 
 }

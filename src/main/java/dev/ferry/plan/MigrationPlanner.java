@@ -1,11 +1,8 @@
 package dev.ferry.plan;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +21,9 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.configuration.Configuration;
 
 import org.springframework.core.io.Resource;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * Tells what a migrate would do, without doing any of it: for each migration Flyway says is pending (its own
@@ -170,24 +170,18 @@ public class MigrationPlanner {
 	}
 
 	private static PlaceholderSubstitution.Session session(Configuration configuration) {
-		try (Connection connection = configuration.getDataSource().getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet row = statement.executeQuery("SELECT current_database(), current_user, current_schema()")) {
-			row.next();
-			String database = row.getString(1);
-			String user = row.getString(2);
-			String currentSchema = row.getString(3);
-			Set<String> schemas = new HashSet<>();
-			try (ResultSet names = statement.executeQuery("SELECT nspname FROM pg_catalog.pg_namespace")) {
-				while (names.next()) {
-					schemas.add(names.getString(1));
-				}
-			}
-			return new PlaceholderSubstitution.Session(database, user, currentSchema, schemas);
+		try (Connection connection = configuration.getDataSource().getConnection()) {
+			JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
+			String[] names = jdbc.sql("SELECT current_database(), current_user, current_schema()")
+				.query((row, n) -> new String[] { row.getString(1), row.getString(2), row.getString(3) })
+				.single();
+			Set<String> schemas = jdbc.sql("SELECT nspname FROM pg_catalog.pg_namespace").query(String.class).set();
+			return new PlaceholderSubstitution.Session(names[0], names[1], names[2], schemas);
 		}
-		catch (SQLException ex) {
+		catch (SQLException | DataAccessException ex) {
+			Throwable failure = (ex instanceof DataAccessException && ex.getCause() != null) ? ex.getCause() : ex;
 			throw new FerryException(ExitStatus.DATABASE_UNREACHABLE,
-					"cannot read the session's database and user for Flyway's placeholders: " + ex.getMessage(), ex);
+					"cannot read the session's database and user for Flyway's placeholders: " + failure.getMessage(), ex);
 		}
 	}
 
