@@ -1,6 +1,7 @@
 package dev.ferry.migration;
 
 import dev.ferry.config.FerryProperties;
+import dev.ferry.placeholders.PlaceholderCheck;
 import dev.ferry.placeholders.Placeholders;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.ferry.placeholders.PlaceholderCheck;
 import dev.ferry.run.RunRecord;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;

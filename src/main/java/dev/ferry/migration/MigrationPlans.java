@@ -2,6 +2,7 @@ package dev.ferry.migration;
 
 import java.util.Map;
 
+import dev.ferry.placeholders.PlaceholderCheck;
 import dev.ferry.run.RunRecord;
 import org.flywaydb.core.Flyway;
 

@@ -10,6 +10,7 @@ import java.util.function.Predicate;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
+import dev.ferry.placeholders.PlaceholderSubstitution;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;

@@ -1,4 +1,4 @@
-package dev.ferry.plan;
+package dev.ferry.placeholders;
 
 import java.text.SimpleDateFormat;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.flywaydb.core.api.configuration.Configuration;
  * the script: names are matched case-insensitively, the text between prefix and suffix is the name, and Flyway's
  * built-in {@code flyway:*} values are those of the connection the migration will use.
  */
-final class PlaceholderSubstitution {
+public final class PlaceholderSubstitution {
 
 	private final Configuration configuration;
 
@@ -30,7 +30,7 @@ final class PlaceholderSubstitution {
 	 * @param configuration Flyway's configuration
 	 * @param session what Flyway asks the database for its built-in placeholders
 	 */
-	PlaceholderSubstitution(Configuration configuration, Session session) {
+	public PlaceholderSubstitution(Configuration configuration, Session session) {
 		this.configuration = configuration;
 		String separator = configuration.getPlaceholderSeparator();
 		String defaultSchema = configuration.getDefaultSchema();
@@ -56,7 +56,7 @@ final class PlaceholderSubstitution {
 	}
 
 	/** The script as Flyway will parse it. */
-	String substitute(String script, String fileName) {
+	public String substitute(String script, String fileName) {
 		return substitute(script, fileName, (name) -> false).text();
 	}
 
@@ -64,7 +64,7 @@ final class PlaceholderSubstitution {
 	 * The script as Flyway will parse it, and where the values of secret placeholders are in it: a statement that
 	 * holds only part of a secret value (one with a quote or a semicolon in it can be split) is masked there too.
 	 */
-	Substituted substitute(String script, String fileName, Predicate<String> isSecret) {
+	public Substituted substitute(String script, String fileName, Predicate<String> isSecret) {
 		List<int[]> secrets = new ArrayList<>();
 		if (!this.configuration.isPlaceholderReplacement()) {
 			return new Substituted(script, secrets);
@@ -107,10 +107,10 @@ final class PlaceholderSubstitution {
 	 * @param text its text
 	 * @param secrets where secret values are in it: start and end of each
 	 */
-	record Substituted(String text, List<int[]> secrets) {
+	public record Substituted(String text, List<int[]> secrets) {
 
 		/** The part of the text from start to end, with every piece of a secret value in it masked. */
-		String masked(int start, int end) {
+		public String masked(int start, int end) {
 			StringBuilder result = new StringBuilder();
 			int at = start;
 			for (int[] secret : this.secrets.stream().sorted((a, b) -> Integer.compare(a[0], b[0])).toList()) {
@@ -135,7 +135,7 @@ final class PlaceholderSubstitution {
 	 * @param currentSchema the first schema on the search path
 	 * @param schemas the schemas that exist
 	 */
-	record Session(String database, String user, String currentSchema, Set<String> schemas) {
+	public record Session(String database, String user, String currentSchema, Set<String> schemas) {
 
 	}
 

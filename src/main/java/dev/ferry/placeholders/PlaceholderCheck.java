@@ -1,4 +1,4 @@
-package dev.ferry.migration;
+package dev.ferry.placeholders;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +25,7 @@ import org.springframework.core.io.Resource;
  * missing value only when it reaches the script, after the scripts before it are committed. A versioned script
  * needs its values only while it is pending; a repeatable one always, since Flyway checksums it substituted.
  */
-class PlaceholderCheck {
+public class PlaceholderCheck {
 
 	private static final Log logger = LogFactory.getLog(PlaceholderCheck.class);
 
@@ -33,7 +33,7 @@ class PlaceholderCheck {
 
 	private final Placeholders placeholders;
 
-	PlaceholderCheck(Placeholders placeholders) {
+	public PlaceholderCheck(Placeholders placeholders) {
 		this.placeholders = placeholders;
 	}
 
@@ -41,7 +41,7 @@ class PlaceholderCheck {
 	 * Checks the repeatable scripts: Flyway substitutes them even to tell what is pending.
 	 * @return the repeatable scripts that use a secret placeholder: their checksum is taken over the secret
 	 */
-	Set<String> verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
+	public Set<String> verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
 		if (!configuration.isPlaceholderReplacement()) {
 			return Set.of();
 		}
@@ -55,7 +55,7 @@ class PlaceholderCheck {
 	}
 
 	/** Checks the scripts that are about to run. */
-	void verifyPending(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
+	public void verifyPending(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
 		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
 			return;
 		}
