@@ -3,14 +3,12 @@ package dev.ferry;
 import java.time.Instant;
 
 import dev.ferry.config.CommandLine;
-import dev.ferry.config.ProcessEnvironment;
 import dev.ferry.config.StartingEnvironment;
 import dev.ferry.failure.CauseChain;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FailureClassifier;
 import dev.ferry.failure.FerryException;
 import dev.ferry.failure.FlywayFailures;
-import dev.ferry.report.FailedStartReport;
 import dev.ferry.report.RunReport;
 import dev.ferry.report.RunReportWriter;
 import dev.ferry.run.RunRecord;
@@ -98,25 +96,22 @@ public class FerryApplication {
 
 	private static void report(RunRecord record, FerryException failure, Throwable thrown, SecretMasker masker,
 			String[] args) {
-		RunReportWriter reports = new RunReportWriter(masker);
 		if (record.command() == null) {
-			// Spring did not get as far as the run: its settings are read the way Spring would have found them.
-			FailedStartReport.write(reports, args, ProcessEnvironment.variables(), record.startedAt(),
-					failure.status(), failure.getMessage());
+			// Spring did not get as far as the run: what the report needs is bound the way Spring would have.
+			StartingEnvironment settings = StartingEnvironment.of(args);
+			record.started(settings.command(), settings.environmentName(), null, settings.path("ferry.report-file"),
+					settings.path("ferry.step-summary"));
+		}
+		RunReport report = RunReport.of(record, failure, (thrown != null) ? FlywayFailures.line(
+				CauseChain.find(thrown, FlywayException.class)) : null, FlywayFailures.sqlState(thrown), Instant.now());
+		new RunReportWriter(masker).write(report, record.reportFile(), record.stepSummary());
+		if (failure == null) {
+			logger.info(masker.mask("Ferry " + report.command() + " on " + report.database() + " ("
+					+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
+							? ", schema version " + report.schemaVersion() : "")
+					+ " in " + report.durationMs() + " ms"));
 		}
 		else {
-			RunReport report = RunReport.of(record, failure, (thrown != null) ? FlywayFailures.line(
-					CauseChain.find(thrown, FlywayException.class)) : null, FlywayFailures.sqlState(thrown),
-					Instant.now());
-			reports.write(report, record.reportFile(), record.stepSummary());
-			if (failure == null) {
-				logger.info(masker.mask("Ferry " + report.command() + " on " + report.database() + " ("
-						+ report.environment() + "): " + report.message() + ((report.schemaVersion() != null)
-								? ", schema version " + report.schemaVersion() : "")
-						+ " in " + report.durationMs() + " ms"));
-			}
-		}
-		if (failure != null) {
 			String line = "Ferry failed (exit " + failure.status().code() + ", " + failure.status().meaning() + "): "
 					+ failure.getMessage();
 			if (failure.status() == ExitStatus.UNEXPECTED) {

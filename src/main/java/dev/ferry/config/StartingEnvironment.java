@@ -1,5 +1,6 @@
 package dev.ferry.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -69,6 +70,23 @@ public final class StartingEnvironment {
 		String command = this.commands.isEmpty() ? this.binder.bind("ferry.command", String.class).orElse(null)
 				: this.commands.get(0);
 		return (command != null && !command.isBlank()) ? command.trim() : FerryCommand.MIGRATE.id();
+	}
+
+	/** The environment's name, {@code unnamed} where none is set. */
+	public String environmentName() {
+		String name = this.binder.bind("ferry.environment", String.class).map(String::trim).orElse("");
+		return name.isEmpty() ? "unnamed" : name;
+	}
+
+	/** A path setting; one that does not bind (blank, malformed) is no path, as a failed start cannot say more. */
+	public Path path(String name) {
+		try {
+			String value = this.binder.bind(name, String.class).orElse("");
+			return value.isBlank() ? null : Path.of(value);
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
 	}
 
 }

@@ -25,8 +25,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Writes the run report where the settings ask for it: JSON to a file, Markdown to GitHub's step summary. A report
- * that cannot be written is logged, never a reason to change the run's exit code. One per run, shared by the run
- * itself and by the start-up failure path, so that every exit leaves exactly one report.
+ * that cannot be written is logged, never a reason to change the run's exit code. The exit path writes one per run,
+ * however the run ends.
  */
 public class RunReportWriter {
 
@@ -38,20 +38,12 @@ public class RunReportWriter {
 
 	private final ObjectMapper json;
 
-	private volatile boolean written;
-
 	public RunReportWriter(SecretMasker masker) {
 		this.masker = masker;
 		this.json = maskingMapper(masker);
 	}
 
-	/** Whether this run's report was written already: a run reports once, however it ends. */
-	public boolean hasWritten() {
-		return this.written;
-	}
-
 	public void write(RunReport report, Path reportFile, Path stepSummary) {
-		this.written = true;
 		if (reportFile != null) {
 			write(reportFile, json(report) + "\n", false);
 		}
