@@ -66,8 +66,8 @@ class CommandRunner implements ApplicationRunner {
 		this.stop.arm(this.properties.stopTimeout(), this.session::cancelRunningMigration);
 		started("unknown");
 		try {
-			List<String> names = args.getNonOptionArgs();
-			FerryCommand name = FerryCommand.of(names.isEmpty() ? this.properties.command() : names.get(0));
+			FerryCommand name = FerryCommand
+				.of(FerryCommand.requested(args.getNonOptionArgs(), this.properties.command()));
 			started(name.id());
 			Command command = this.commands.get(name);
 			command.refuseIfUnsafe();

@@ -1,6 +1,7 @@
 package dev.ferry.config;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -49,8 +50,17 @@ public enum FerryCommand {
 		return name().toLowerCase(Locale.ROOT);
 	}
 
+	/**
+	 * The name of the command a run asks for: the first argument ({@code ferry info}), else the setting
+	 * ({@code FERRY_COMMAND}), else migrate.
+	 */
+	public static String requested(List<String> arguments, String setting) {
+		String name = arguments.isEmpty() ? setting : arguments.get(0);
+		return (name != null && !name.isBlank()) ? name.trim() : MIGRATE.id();
+	}
+
 	public static FerryCommand of(String name) {
-		String wanted = (name == null || name.isBlank()) ? "migrate" : name.trim().toLowerCase(Locale.ROOT);
+		String wanted = (name == null || name.isBlank()) ? MIGRATE.id() : name.trim().toLowerCase(Locale.ROOT);
 		return Arrays.stream(values())
 			.filter((command) -> command.id().equals(wanted))
 			.findFirst()

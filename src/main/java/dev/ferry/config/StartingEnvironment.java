@@ -67,9 +67,7 @@ public final class StartingEnvironment {
 
 	/** The command the arguments name first ({@code ferry info}), else {@code ferry.command}, else migrate. */
 	public String command() {
-		String command = this.commands.isEmpty() ? this.binder.bind("ferry.command", String.class).orElse(null)
-				: this.commands.get(0);
-		return (command != null && !command.isBlank()) ? command.trim() : FerryCommand.MIGRATE.id();
+		return FerryCommand.requested(this.commands, this.binder.bind("ferry.command", String.class).orElse(null));
 	}
 
 	/** The environment's name, {@code unnamed} where none is set. */

@@ -1,8 +1,10 @@
 package dev.ferry.drift;
 
+import java.sql.Types;
 import java.util.TreeMap;
 
 import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.SqlArrayValue;
 
@@ -76,7 +78,7 @@ record CatalogRecord(String scope, int serverMajor, int format, int historyRank,
 				+ " EXCLUDED.schema_version, history_rank = EXCLUDED.history_rank, history_rows ="
 				+ " EXCLUDED.history_rows, scope = EXCLUDED.scope, server_major = EXCLUDED.server_major, format ="
 				+ " EXCLUDED.format, catalog = EXCLUDED.catalog WHERE r.history_rank <= EXCLUDED.history_rank")
-			.params(history.qualified(), this.schemaVersion, this.historyRank, this.historyRows, this.scope,
+			.params(history.qualified(), new SqlParameterValue(Types.VARCHAR, this.schemaVersion), this.historyRank, this.historyRows, this.scope,
 					this.serverMajor, this.format,
 					new SqlArrayValue("text", this.description.objects().keySet().toArray()),
 					new SqlArrayValue("text", this.description.objects().values().toArray()))
