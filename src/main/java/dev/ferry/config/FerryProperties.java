@@ -96,7 +96,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		placeholders = (placeholders != null) ? placeholders : Map.of();
 		placeholderSecrets = (placeholderSecrets != null)
 				? placeholderSecrets.stream().map(String::trim).filter((entry) -> !entry.isEmpty()).toList() : List.of();
-		environment = (environment != null && !environment.isBlank()) ? environment.trim() : "unnamed";
+		environment = environmentName(environment);
 		productionEnvironments = (productionEnvironments != null)
 				? productionEnvironments.stream().map(String::trim).filter((name) -> !name.isEmpty()).toList() : List.of();
 	}
@@ -189,6 +189,11 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	/** The Aurora cluster a rehearsal clones. */
 	public String rehearsalClusterId() {
 		return (this.rehearsal.clusterId() != null) ? this.rehearsal.clusterId() : this.snapshot.clusterId();
+	}
+
+	/** The environment's name as given, trimmed; {@code unnamed} where none is: it never gets test data. */
+	public static String environmentName(String given) {
+		return (given != null && !given.isBlank()) ? given.trim() : "unnamed";
 	}
 
 	static String blankToNull(String value) {

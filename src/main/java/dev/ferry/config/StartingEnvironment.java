@@ -72,8 +72,7 @@ public final class StartingEnvironment {
 
 	/** The environment's name, {@code unnamed} where none is set. */
 	public String environmentName() {
-		String name = this.binder.bind("ferry.environment", String.class).map(String::trim).orElse("");
-		return name.isEmpty() ? "unnamed" : name;
+		return FerryProperties.environmentName(this.binder.bind("ferry.environment", String.class).orElse(null));
 	}
 
 	/** A path setting; one that does not bind (blank, malformed) is no path, as a failed start cannot say more. */
