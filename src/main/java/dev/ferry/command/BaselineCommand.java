@@ -17,19 +17,7 @@ import org.springframework.stereotype.Component;
  * start from it, so drift is measured from it.
  */
 @Component
-class BaselineCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final DriftGate drift;
-
-	private final RunRecord record;
-
-	BaselineCommand(Flyway flyway, DriftGate drift, RunRecord record) {
-		this.flyway = flyway;
-		this.drift = drift;
-		this.record = record;
-	}
+record BaselineCommand(Flyway flyway, DriftGate drift, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

@@ -16,19 +16,7 @@ import org.springframework.stereotype.Component;
 
 /** {@code clean}: drops every object in the schemas; only behind FERRY_ALLOW_CLEAN=true and never in production. */
 @Component
-class CleanCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final FerryProperties properties;
-
-	private final RunRecord record;
-
-	CleanCommand(Flyway flyway, FerryProperties properties, RunRecord record) {
-		this.flyway = flyway;
-		this.properties = properties;
-		this.record = record;
-	}
+record CleanCommand(Flyway flyway, FerryProperties properties, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

@@ -11,7 +11,8 @@ import org.springframework.core.io.Resource;
  * waits for the database, checks the scripts where the command reads them, and runs it. A command adds what it did
  * to the run's record; it fails by throwing, and the exit path decides the exit code.
  * <p>
- * A new command is a {@link FerryCommand} constant and a component implementing this interface.
+ * A new command is a {@link FerryCommand} constant and a component implementing this interface. A command holds
+ * nothing but its collaborators, so it is a record: its components are what Spring injects.
  */
 interface Command {
 

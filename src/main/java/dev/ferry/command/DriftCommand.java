@@ -15,16 +15,7 @@ import org.springframework.stereotype.Component;
  * to do; only {@code fail} makes drift its failure. It compares the database with Ferry's record only: no scripts.
  */
 @Component
-class DriftCommand implements Command {
-
-	private final DriftGate drift;
-
-	private final RunRecord record;
-
-	DriftCommand(DriftGate drift, RunRecord record) {
-		this.drift = drift;
-		this.record = record;
-	}
+record DriftCommand(DriftGate drift, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

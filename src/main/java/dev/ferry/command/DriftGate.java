@@ -16,22 +16,7 @@ import org.springframework.stereotype.Component;
  * cannot vouch for the schema) is exit 10; otherwise the check logged it as a warning and the report carries it.
  */
 @Component
-class DriftGate {
-
-	private final DriftCheck drift;
-
-	private final FerryProperties properties;
-
-	private final RunRecord record;
-
-	private final SecretMasker masker;
-
-	DriftGate(DriftCheck drift, FerryProperties properties, RunRecord record, SecretMasker masker) {
-		this.drift = drift;
-		this.properties = properties;
-		this.record = record;
-		this.masker = masker;
-	}
+record DriftGate(DriftCheck drift, FerryProperties properties, RunRecord record, SecretMasker masker) {
 
 	/** Before a migrate: the check FERRY_DRIFT asks for, or a note in the report that there was none. */
 	void beforeMigrating() {

@@ -18,21 +18,9 @@ import org.springframework.stereotype.Component;
 
 /** {@code info}: what is applied and what is pending, with checksums, one line per migration. */
 @Component
-class InfoCommand implements Command {
+record InfoCommand(Flyway flyway, MigrationPlans plans, RunRecord record) implements Command {
 
 	private static final Log logger = LogFactory.getLog(InfoCommand.class);
-
-	private final Flyway flyway;
-
-	private final MigrationPlans plans;
-
-	private final RunRecord record;
-
-	InfoCommand(Flyway flyway, MigrationPlans plans, RunRecord record) {
-		this.flyway = flyway;
-		this.plans = plans;
-		this.record = record;
-	}
 
 	@Override
 	public FerryCommand name() {

@@ -24,36 +24,9 @@ import org.springframework.stereotype.Component;
  * lock-timeout retries, record the schema for the next drift check.
  */
 @Component
-class MigrateCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final FerryProperties properties;
-
-	private final MigrationPlans plans;
-
-	private final DriftGate drift;
-
-	private final RehearsalGate rehearsal;
-
-	private final ObjectProvider<PreMigrationSnapshot> snapshots;
-
-	private final LockTimeoutRetries migrations;
-
-	private final RunRecord record;
-
-	MigrateCommand(Flyway flyway, FerryProperties properties, MigrationPlans plans, DriftGate drift,
-			RehearsalGate rehearsal, ObjectProvider<PreMigrationSnapshot> snapshots, LockTimeoutRetries migrations,
-			RunRecord record) {
-		this.flyway = flyway;
-		this.properties = properties;
-		this.plans = plans;
-		this.drift = drift;
-		this.rehearsal = rehearsal;
-		this.snapshots = snapshots;
-		this.migrations = migrations;
-		this.record = record;
-	}
+record MigrateCommand(Flyway flyway, FerryProperties properties, MigrationPlans plans, DriftGate drift,
+		RehearsalGate rehearsal, ObjectProvider<PreMigrationSnapshot> snapshots, LockTimeoutRetries migrations,
+		RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

@@ -22,23 +22,8 @@ import org.springframework.stereotype.Component;
  * production's progress. A failed rehearsal is exit 9, before anything touched production.
  */
 @Component
-class RehearsalGate {
-
-	private final ObjectProvider<CloneRehearsal> rehearsals;
-
-	private final Flyway flyway;
-
-	private final MigrationProgress progress;
-
-	private final RunRecord record;
-
-	RehearsalGate(ObjectProvider<CloneRehearsal> rehearsals, Flyway flyway, MigrationProgress progress,
-			RunRecord record) {
-		this.rehearsals = rehearsals;
-		this.flyway = flyway;
-		this.progress = progress;
-		this.record = record;
-	}
+record RehearsalGate(ObjectProvider<CloneRehearsal> rehearsals, Flyway flyway, MigrationProgress progress,
+		RunRecord record) {
 
 	/** Deletes the clones an earlier run of this environment left behind (killed, say). */
 	void deleteLeftovers() {

@@ -14,19 +14,7 @@ import org.springframework.stereotype.Component;
 
 /** {@code rehearse}: the rehearsal on a clone alone; production is read, never written. */
 @Component
-class RehearseCommand implements Command {
-
-	private final MigrationPlans plans;
-
-	private final RehearsalGate rehearsal;
-
-	private final RunRecord record;
-
-	RehearseCommand(MigrationPlans plans, RehearsalGate rehearsal, RunRecord record) {
-		this.plans = plans;
-		this.rehearsal = rehearsal;
-		this.record = record;
-	}
+record RehearseCommand(MigrationPlans plans, RehearsalGate rehearsal, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

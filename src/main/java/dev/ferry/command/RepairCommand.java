@@ -16,16 +16,7 @@ import org.springframework.stereotype.Component;
  * repair would mark every applied migration deleted.
  */
 @Component
-class RepairCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final RunRecord record;
-
-	RepairCommand(Flyway flyway, RunRecord record) {
-		this.flyway = flyway;
-		this.record = record;
-	}
+record RepairCommand(Flyway flyway, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

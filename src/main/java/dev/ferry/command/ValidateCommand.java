@@ -17,19 +17,7 @@ import org.springframework.stereotype.Component;
 
 /** {@code validate}: every applied migration matches its script; exit 5 where one does not. */
 @Component
-class ValidateCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final RunRecord record;
-
-	private final SecretMasker masker;
-
-	ValidateCommand(Flyway flyway, RunRecord record, SecretMasker masker) {
-		this.flyway = flyway;
-		this.record = record;
-		this.masker = masker;
-	}
+record ValidateCommand(Flyway flyway, RunRecord record, SecretMasker masker) implements Command {
 
 	@Override
 	public FerryCommand name() {

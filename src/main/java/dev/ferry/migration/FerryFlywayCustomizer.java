@@ -18,20 +18,12 @@ import org.springframework.util.StringUtils;
  * first (so an existing Flyway project runs unchanged), then Ferry's locations, placeholders, session timeouts and
  * the clean guard.
  */
-class FerryFlywayCustomizer implements FlywayConfigurationCustomizer {
+record FerryFlywayCustomizer(FerryProperties properties, Placeholders placeholders)
+		implements FlywayConfigurationCustomizer {
 
 	private static final String BAKED_MIGRATIONS = "classpath:db/migration";
 
 	private static final String BAKED_TESTDATA = "classpath:db/testdata";
-
-	private final FerryProperties properties;
-
-	private final Placeholders placeholders;
-
-	FerryFlywayCustomizer(FerryProperties properties, Placeholders placeholders) {
-		this.properties = properties;
-		this.placeholders = placeholders;
-	}
 
 	@Override
 	public void customize(FluentConfiguration configuration) {
