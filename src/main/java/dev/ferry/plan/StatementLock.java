@@ -1,6 +1,7 @@
 package dev.ferry.plan;
 
 import java.util.List;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -53,24 +54,14 @@ public record StatementLock(String form, List<RelationLock> locks, String effect
 
 	/** One line for the log and the Markdown: {@code ACCESS EXCLUSIVE on app.user, rewrites the table}. */
 	public String describe() {
-		StringBuilder text = new StringBuilder();
 		if (!known()) {
 			return NOT_KNOWN;
 		}
-		if (this.locks.isEmpty()) {
-			text.append("no lock on existing relations");
-		}
-		for (int i = 0; i < this.locks.size(); i++) {
-			text.append((i == 0) ? "" : "; ").append(this.locks.get(i).mode().label()).append(" on ")
-				.append(this.locks.get(i).relation());
-		}
-		if (this.effect != null) {
-			text.append(", ").append(this.effect);
-		}
-		if (this.note != null) {
-			text.append(" (").append(this.note).append(')');
-		}
-		return text.toString();
+		String locked = this.locks.isEmpty() ? "no lock on existing relations" : this.locks.stream()
+			.map((lock) -> lock.mode().label() + " on " + lock.relation())
+			.collect(Collectors.joining("; "));
+		return locked + ((this.effect != null) ? ", " + this.effect : "")
+				+ ((this.note != null) ? " (" + this.note + ")" : "");
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import dev.ferry.drift.DriftFindings;
@@ -249,16 +250,11 @@ public final class RunRecord {
 	/** What happened, as the report's {@code outcome} names it. */
 	public enum Kind {
 
-		APPLIED("applied"), UP_TO_DATE("up to date"), OK("ok");
+		APPLIED, UP_TO_DATE, OK;
 
-		private final String label;
-
-		Kind(String label) {
-			this.label = label;
-		}
-
+		/** {@code applied}, {@code up to date}, {@code ok}. */
 		public String label() {
-			return this.label;
+			return name().toLowerCase(Locale.ROOT).replace('_', ' ');
 		}
 
 	}
