@@ -46,26 +46,14 @@ public final class MaskingConsole {
 			this.charset = charset;
 		}
 
+		// OutputStream writes an array byte by byte through here: a log line is short, and PrintStream holds its
+		// own lock over the whole array.
 		@Override
 		public synchronized void write(int b) throws IOException {
 			this.line.write(b);
 			if (b == '\n') {
 				emit();
 			}
-		}
-
-		@Override
-		public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
-			int start = offset;
-			int end = offset + length;
-			for (int i = offset; i < end; i++) {
-				if (bytes[i] == '\n') {
-					this.line.write(bytes, start, i + 1 - start);
-					emit();
-					start = i + 1;
-				}
-			}
-			this.line.write(bytes, start, end - start);
 		}
 
 		@Override
