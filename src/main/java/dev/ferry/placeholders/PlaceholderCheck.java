@@ -1,6 +1,5 @@
 package dev.ferry.placeholders;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,10 +7,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.placeholders.Placeholders;
 import dev.ferry.scripts.MigrationScripts;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -45,12 +44,9 @@ public class PlaceholderCheck {
 		if (!configuration.isPlaceholderReplacement()) {
 			return Set.of();
 		}
-		Map<String, Resource> repeatables = new LinkedHashMap<>();
-		scripts.forEach((name, resource) -> {
-			if (MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
-				repeatables.put(name, resource);
-			}
-		});
+		Map<String, Resource> repeatables = new LinkedHashMap<>(scripts);
+		repeatables.keySet()
+			.removeIf((name) -> !MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix()));
 		return verify(configuration, repeatables, true);
 	}
 
@@ -96,21 +92,23 @@ public class PlaceholderCheck {
 						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
 			}
 		}
-		if (!missing.isEmpty()) {
-			for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
-				String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
-				if (secretProblem != null) {
-					throw new FerryException(ExitStatus.SECRET_UNREADABLE, secretProblem + " (needed as "
-							+ configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix()
-							+ " by " + String.join(", ", entry.getValue()) + "), nothing was run");
-				}
+		// A key missing from a placeholder secret is the secret's fault (exit 3), so it is named first.
+		for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
+			String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
+			if (secretProblem != null) {
+				throw new FerryException(ExitStatus.SECRET_UNREADABLE, secretProblem + " (needed as "
+						+ configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix()
+						+ " by " + String.join(", ", entry.getValue()) + "), nothing was run");
 			}
-			List<String> problems = new ArrayList<>();
-			missing.forEach((name, files) -> problems.add(configuration.getPlaceholderPrefix() + name
-					+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", files)
-					+ " (set FERRY_PLACEHOLDER_" + name + ")"));
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-					"placeholder without a value, nothing was run: " + String.join("; ", problems));
+		}
+		if (!missing.isEmpty()) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "placeholder without a value, nothing was run: "
+					+ missing.entrySet()
+						.stream()
+						.map((entry) -> configuration.getPlaceholderPrefix() + entry.getKey()
+								+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", entry.getValue())
+								+ " (set FERRY_PLACEHOLDER_" + entry.getKey() + ")")
+						.collect(Collectors.joining("; ")));
 		}
 		return usingSecrets;
 	}

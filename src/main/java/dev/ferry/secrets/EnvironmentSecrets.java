@@ -32,7 +32,7 @@ public final class EnvironmentSecrets {
 					+ "([^\\]]+)\\]?");
 
 	/** Not a placeholder: the setting that names placeholder secrets. */
-	private static final String PLACEHOLDER_SECRETS = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "SECRETS";
+	public static final String PLACEHOLDER_SECRETS = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "SECRETS";
 
 	/** {@code user:password@} in a URL, and the password parameters pgjdbc takes. */
 	private static final Pattern URL_PASSWORD = Pattern
