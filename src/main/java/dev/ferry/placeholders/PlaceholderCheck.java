@@ -1,5 +1,6 @@
 package dev.ferry.placeholders;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
@@ -92,23 +92,21 @@ public class PlaceholderCheck {
 						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
 			}
 		}
-		// A key missing from a placeholder secret is the secret's fault (exit 3), so it is named first.
+		List<String> problems = new ArrayList<>();
 		for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
+			String placeholder = configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix();
+			String files = String.join(", ", entry.getValue());
+			// A key missing from a placeholder secret is the secret's fault (exit 3), whatever else is missing.
 			String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
 			if (secretProblem != null) {
-				throw new FerryException(ExitStatus.SECRET_UNREADABLE, secretProblem + " (needed as "
-						+ configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix()
-						+ " by " + String.join(", ", entry.getValue()) + "), nothing was run");
+				throw new FerryException(ExitStatus.SECRET_UNREADABLE,
+						secretProblem + " (needed as " + placeholder + " by " + files + "), nothing was run");
 			}
+			problems.add(placeholder + " used by " + files + " (set FERRY_PLACEHOLDER_" + entry.getKey() + ")");
 		}
-		if (!missing.isEmpty()) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "placeholder without a value, nothing was run: "
-					+ missing.entrySet()
-						.stream()
-						.map((entry) -> configuration.getPlaceholderPrefix() + entry.getKey()
-								+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", entry.getValue())
-								+ " (set FERRY_PLACEHOLDER_" + entry.getKey() + ")")
-						.collect(Collectors.joining("; ")));
+		if (!problems.isEmpty()) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
+					"placeholder without a value, nothing was run: " + String.join("; ", problems));
 		}
 		return usingSecrets;
 	}
