@@ -1,7 +1,6 @@
 package dev.ferry.scripts;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,8 +50,8 @@ public final class MigrationScripts {
 	}
 
 	public static String read(Resource resource, Configuration configuration) {
-		try (InputStream in = resource.getInputStream()) {
-			return new String(in.readAllBytes(), configuration.getEncoding());
+		try {
+			return resource.getContentAsString(configuration.getEncoding());
 		}
 		catch (IOException ex) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,

@@ -68,20 +68,18 @@ public class SecretReader {
 		if (!text.trim().startsWith("{")) {
 			throw failure(secretId, "is not JSON, so it has no keys", null);
 		}
-		Map<String, Object> parsed;
 		try {
-			parsed = JsonParserFactory.getJsonParser().parseMap(text);
+			Map<String, String> values = new LinkedHashMap<>();
+			JsonParserFactory.getJsonParser().parseMap(text).forEach((key, value) -> {
+				if (value != null) {
+					values.put(key, String.valueOf(value));
+				}
+			});
+			return values;
 		}
 		catch (IllegalArgumentException ex) {
 			throw failure(secretId, "is not valid JSON", null);
 		}
-		Map<String, String> values = new LinkedHashMap<>();
-		parsed.forEach((key, value) -> {
-			if (value != null) {
-				values.put(key, String.valueOf(value));
-			}
-		});
-		return values;
 	}
 
 	/** A failure to read a secret: exit 3, naming the secret and what is wrong. */
