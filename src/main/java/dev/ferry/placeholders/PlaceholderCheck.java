@@ -41,9 +41,6 @@ public class PlaceholderCheck {
 	 * @return the repeatable scripts that use a secret placeholder: their checksum is taken over the secret
 	 */
 	public Set<String> verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
-		if (!configuration.isPlaceholderReplacement()) {
-			return Set.of();
-		}
 		Map<String, Resource> repeatables = new LinkedHashMap<>(scripts);
 		repeatables.keySet()
 			.removeIf((name) -> !MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix()));
@@ -52,9 +49,6 @@ public class PlaceholderCheck {
 
 	/** Checks the scripts that are about to run. */
 	public void verifyPending(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
-		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
-			return;
-		}
 		Map<String, Resource> toCheck = new LinkedHashMap<>();
 		for (MigrationInfo migration : pending) {
 			Resource resource = MigrationScripts.find(scripts, migration.getScript());
@@ -66,9 +60,11 @@ public class PlaceholderCheck {
 	}
 
 	private Set<String> verify(Configuration configuration, Map<String, Resource> scripts, boolean repeatable) {
+		if (!configuration.isPlaceholderReplacement() || scripts.isEmpty()) {
+			return Set.of();
+		}
 		Pattern pattern = Pattern.compile(Pattern.quote(configuration.getPlaceholderPrefix()) + "(.+?)"
 				+ Pattern.quote(configuration.getPlaceholderSuffix()));
-		Map<String, String> values = configuration.getPlaceholders();
 		Map<String, Set<String>> missing = new LinkedHashMap<>();
 		Set<String> usingSecrets = new TreeSet<>();
 		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
@@ -79,7 +75,7 @@ public class PlaceholderCheck {
 				if (name.startsWith(BUILT_IN_PREFIX)) {
 					continue;
 				}
-				if (!values.containsKey(name)) {
+				if (!configuration.getPlaceholders().containsKey(name)) {
 					missing.computeIfAbsent(name, (n) -> new TreeSet<>()).add(MigrationScripts.fileName(script.getKey()));
 				}
 				else if (repeatable && this.placeholders.isSecret(name)) {
