@@ -60,8 +60,8 @@ public final class MigrationScripts {
 	}
 
 	/**
-	 * The script of a migration Flyway names: by its path within the location, else by a path ending in it or by
-	 * its file name.
+	 * The script of a migration Flyway names: by its path within the location, else by its file name (which a path
+	 * ending in the name Flyway gives also matches).
 	 */
 	public static Resource find(Map<String, Resource> scripts, String script) {
 		Resource exact = scripts.get(script);
@@ -70,7 +70,7 @@ public final class MigrationScripts {
 		}
 		return scripts.entrySet()
 			.stream()
-			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.filter((entry) -> fileName(entry.getKey()).equals(fileName(script)))
 			.map(Map.Entry::getValue)
 			.findFirst()
 			.orElse(null);
