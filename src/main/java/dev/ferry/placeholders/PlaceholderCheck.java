@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
-import dev.ferry.placeholders.Placeholders;
 import dev.ferry.scripts.MigrationScripts;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -42,23 +41,14 @@ public class PlaceholderCheck {
 	 * @return the repeatable scripts that use a secret placeholder: their checksum is taken over the secret
 	 */
 	public Set<String> verifyRepeatables(Configuration configuration, Map<String, Resource> scripts) {
-		if (!configuration.isPlaceholderReplacement()) {
-			return Set.of();
-		}
-		Map<String, Resource> repeatables = new LinkedHashMap<>();
-		scripts.forEach((name, resource) -> {
-			if (MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix())) {
-				repeatables.put(name, resource);
-			}
-		});
+		Map<String, Resource> repeatables = new LinkedHashMap<>(scripts);
+		repeatables.keySet()
+			.removeIf((name) -> !MigrationScripts.fileName(name).startsWith(configuration.getRepeatableSqlMigrationPrefix()));
 		return verify(configuration, repeatables, true);
 	}
 
 	/** Checks the scripts that are about to run. */
 	public void verifyPending(Configuration configuration, List<MigrationInfo> pending, Map<String, Resource> scripts) {
-		if (!configuration.isPlaceholderReplacement() || pending.isEmpty()) {
-			return;
-		}
 		Map<String, Resource> toCheck = new LinkedHashMap<>();
 		for (MigrationInfo migration : pending) {
 			Resource resource = MigrationScripts.find(scripts, migration.getScript());
@@ -70,9 +60,11 @@ public class PlaceholderCheck {
 	}
 
 	private Set<String> verify(Configuration configuration, Map<String, Resource> scripts, boolean repeatable) {
+		if (!configuration.isPlaceholderReplacement() || scripts.isEmpty()) {
+			return Set.of();
+		}
 		Pattern pattern = Pattern.compile(Pattern.quote(configuration.getPlaceholderPrefix()) + "(.+?)"
 				+ Pattern.quote(configuration.getPlaceholderSuffix()));
-		Map<String, String> values = configuration.getPlaceholders();
 		Map<String, Set<String>> missing = new LinkedHashMap<>();
 		Set<String> usingSecrets = new TreeSet<>();
 		for (Map.Entry<String, Resource> script : scripts.entrySet()) {
@@ -83,7 +75,7 @@ public class PlaceholderCheck {
 				if (name.startsWith(BUILT_IN_PREFIX)) {
 					continue;
 				}
-				if (!values.containsKey(name)) {
+				if (!configuration.getPlaceholders().containsKey(name)) {
 					missing.computeIfAbsent(name, (n) -> new TreeSet<>()).add(MigrationScripts.fileName(script.getKey()));
 				}
 				else if (repeatable && this.placeholders.isSecret(name)) {
@@ -96,19 +88,19 @@ public class PlaceholderCheck {
 						+ ": Flyway checksums repeatable scripts after substitution, so rotating the secret runs it again");
 			}
 		}
-		if (!missing.isEmpty()) {
-			for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
-				String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
-				if (secretProblem != null) {
-					throw new FerryException(ExitStatus.SECRET_UNREADABLE, secretProblem + " (needed as "
-							+ configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix()
-							+ " by " + String.join(", ", entry.getValue()) + "), nothing was run");
-				}
+		List<String> problems = new ArrayList<>();
+		for (Map.Entry<String, Set<String>> entry : missing.entrySet()) {
+			String placeholder = configuration.getPlaceholderPrefix() + entry.getKey() + configuration.getPlaceholderSuffix();
+			String files = String.join(", ", entry.getValue());
+			// A key missing from a placeholder secret is the secret's fault (exit 3), whatever else is missing.
+			String secretProblem = this.placeholders.missingSecretKey(entry.getKey());
+			if (secretProblem != null) {
+				throw new FerryException(ExitStatus.SECRET_UNREADABLE,
+						secretProblem + " (needed as " + placeholder + " by " + files + "), nothing was run");
 			}
-			List<String> problems = new ArrayList<>();
-			missing.forEach((name, files) -> problems.add(configuration.getPlaceholderPrefix() + name
-					+ configuration.getPlaceholderSuffix() + " used by " + String.join(", ", files)
-					+ " (set FERRY_PLACEHOLDER_" + name + ")"));
+			problems.add(placeholder + " used by " + files + " (set FERRY_PLACEHOLDER_" + entry.getKey() + ")");
+		}
+		if (!problems.isEmpty()) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 					"placeholder without a value, nothing was run: " + String.join("; ", problems));
 		}

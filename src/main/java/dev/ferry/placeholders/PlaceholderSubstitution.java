@@ -55,11 +55,6 @@ public final class PlaceholderSubstitution {
 		}
 	}
 
-	/** The script as Flyway will parse it. */
-	public String substitute(String script, String fileName) {
-		return substitute(script, fileName, (name) -> false).text();
-	}
-
 	/**
 	 * The script as Flyway will parse it, and where the values of secret placeholders are in it: a statement that
 	 * holds only part of a secret value (one with a quote or a semicolon in it can be split) is masked there too.
@@ -74,16 +69,10 @@ public final class PlaceholderSubstitution {
 		String fileNameKey = ("flyway" + this.configuration.getPlaceholderSeparator() + "filename").toLowerCase(Locale.ROOT);
 		StringBuilder result = new StringBuilder(script.length());
 		int at = 0;
-		while (true) {
-			int open = script.indexOf(prefix, at);
-			if (open < 0) {
-				result.append(script, at, script.length());
-				return new Substituted(result.toString(), secrets);
-			}
+		for (int open = script.indexOf(prefix); open >= 0; open = script.indexOf(prefix, at)) {
 			int close = script.indexOf(suffix, open + prefix.length());
 			if (close < 0) {
-				result.append(script, at, script.length());
-				return new Substituted(result.toString(), secrets);
+				break;
 			}
 			result.append(script, at, open);
 			String name = script.substring(open + prefix.length(), close);
@@ -99,13 +88,14 @@ public final class PlaceholderSubstitution {
 			result.append(value);
 			at = close + suffix.length();
 		}
+		return new Substituted(result.append(script, at, script.length()).toString(), secrets);
 	}
 
 	/**
 	 * A substituted script.
 	 *
 	 * @param text its text
-	 * @param secrets where secret values are in it: start and end of each
+	 * @param secrets where secret values are in it: start and end of each, in the order they appear
 	 */
 	public record Substituted(String text, List<int[]> secrets) {
 
@@ -113,7 +103,7 @@ public final class PlaceholderSubstitution {
 		public String masked(int start, int end) {
 			StringBuilder result = new StringBuilder();
 			int at = start;
-			for (int[] secret : this.secrets.stream().sorted((a, b) -> Integer.compare(a[0], b[0])).toList()) {
+			for (int[] secret : this.secrets) {
 				int from = Math.max(secret[0], at);
 				int to = Math.min(secret[1], end);
 				if (from >= to) {

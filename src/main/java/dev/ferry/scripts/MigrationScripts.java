@@ -1,7 +1,6 @@
 package dev.ferry.scripts;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,8 +50,8 @@ public final class MigrationScripts {
 	}
 
 	public static String read(Resource resource, Configuration configuration) {
-		try (InputStream in = resource.getInputStream()) {
-			return new String(in.readAllBytes(), configuration.getEncoding());
+		try {
+			return resource.getContentAsString(configuration.getEncoding());
 		}
 		catch (IOException ex) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
@@ -61,8 +60,8 @@ public final class MigrationScripts {
 	}
 
 	/**
-	 * The script of a migration Flyway names: by its path within the location, else by a path ending in it or by
-	 * its file name.
+	 * The script of a migration Flyway names: by its path within the location, else by its file name (which a path
+	 * ending in the name Flyway gives also matches).
 	 */
 	public static Resource find(Map<String, Resource> scripts, String script) {
 		Resource exact = scripts.get(script);
@@ -71,7 +70,7 @@ public final class MigrationScripts {
 		}
 		return scripts.entrySet()
 			.stream()
-			.filter((entry) -> entry.getKey().endsWith("/" + script) || fileName(entry.getKey()).equals(fileName(script)))
+			.filter((entry) -> fileName(entry.getKey()).equals(fileName(script)))
 			.map(Map.Entry::getValue)
 			.findFirst()
 			.orElse(null);

@@ -16,7 +16,7 @@ import java.util.Map;
 public record AdminSecret(String username, String password, String host, Integer port, String dbname) {
 
 	public static AdminSecret read(SecretReader reader, SecretMasker masker, String secretId) {
-		Map<String, String> values = reader.readJson(secretId);
+		Map<String, String> values = reader.parseJson(secretId, reader.read(secretId));
 		for (String required : new String[] { "username", "password" }) {
 			if (values.get(required) == null || values.get(required).isEmpty()) {
 				throw SecretReader.failure(secretId, "has no key '" + required + "'", null);

@@ -32,7 +32,7 @@ public final class EnvironmentSecrets {
 					+ "([^\\]]+)\\]?");
 
 	/** Not a placeholder: the setting that names placeholder secrets. */
-	private static final String PLACEHOLDER_SECRETS = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "SECRETS";
+	public static final String PLACEHOLDER_SECRETS = FerryProperties.PLACEHOLDER_VARIABLE_PREFIX + "SECRETS";
 
 	/** {@code user:password@} in a URL, and the password parameters pgjdbc takes. */
 	private static final Pattern URL_PASSWORD = Pattern
@@ -51,17 +51,13 @@ public final class EnvironmentSecrets {
 				(pattern != null) ? pattern : settings.getProperty("ferry.secret-placeholder-pattern"), null));
 		for (String name : settings.getPropertyNames()) {
 			String value = String.valueOf(settings.getProperty(name));
-			if (PASSWORDS.contains(name)) {
-				masker.register(value);
-			}
-			else if (URLS.contains(name)) {
+			Matcher placeholder = PLACEHOLDER.matcher(name);
+			if (URLS.contains(name)) {
 				registerUrlPasswords(value, masker);
 			}
-			else if (!name.equals(PLACEHOLDER_SECRETS)) {
-				Matcher placeholder = PLACEHOLDER.matcher(name);
-				if (placeholder.matches() && rule.isSecret(placeholder.group(1).toLowerCase(Locale.ROOT), value)) {
-					masker.register(value);
-				}
+			else if (PASSWORDS.contains(name) || (!name.equals(PLACEHOLDER_SECRETS) && placeholder.matches()
+					&& rule.isSecret(placeholder.group(1).toLowerCase(Locale.ROOT), value))) {
+				masker.register(value);
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package dev.ferry.secrets;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -30,9 +31,7 @@ public final class MaskingConsole {
 		}, "ferry-console-flush"));
 	}
 
-	static final class MaskingOutputStream extends OutputStream {
-
-		private final OutputStream target;
+	static final class MaskingOutputStream extends FilterOutputStream {
 
 		private final SecretMasker masker;
 
@@ -41,11 +40,13 @@ public final class MaskingConsole {
 		private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
 
 		MaskingOutputStream(OutputStream target, SecretMasker masker, Charset charset) {
-			this.target = target;
+			super(target);
 			this.masker = masker;
 			this.charset = charset;
 		}
 
+		// FilterOutputStream writes an array byte by byte through here: a log line is short, and PrintStream holds its
+		// own lock over the whole array.
 		@Override
 		public synchronized void write(int b) throws IOException {
 			this.line.write(b);
@@ -55,32 +56,18 @@ public final class MaskingConsole {
 		}
 
 		@Override
-		public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
-			int start = offset;
-			int end = offset + length;
-			for (int i = offset; i < end; i++) {
-				if (bytes[i] == '\n') {
-					this.line.write(bytes, start, i + 1 - start);
-					emit();
-					start = i + 1;
-				}
-			}
-			this.line.write(bytes, start, end - start);
-		}
-
-		@Override
 		public synchronized void flush() throws IOException {
 			// A partial line stays buffered until its end arrives, unless it grows large: then it is masked as is.
 			if (this.line.size() > 8192) {
 				emit();
 			}
-			this.target.flush();
+			this.out.flush();
 		}
 
 		@Override
 		public synchronized void close() throws IOException {
 			emit();
-			this.target.close();
+			this.out.close();
 		}
 
 		synchronized void emitQuietly() {
@@ -98,8 +85,8 @@ public final class MaskingConsole {
 			}
 			String text = this.line.toString(this.charset);
 			this.line.reset();
-			this.target.write(this.masker.mask(text).getBytes(this.charset));
-			this.target.flush();
+			this.out.write(this.masker.mask(text).getBytes(this.charset));
+			this.out.flush();
 		}
 
 	}

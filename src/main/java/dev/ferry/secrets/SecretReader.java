@@ -12,12 +12,15 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
 import org.springframework.boot.json.JsonParserFactory;
+import org.springframework.stereotype.Component;
 
 /**
  * Reads secrets from AWS Secrets Manager, always their current version, so a rotated secret just works. A secret's
  * whole text is registered with the masker before it is handed out; failures name the secret and the key, never a
- * value.
+ * value. The client, its credentials and region come from Spring Cloud AWS's auto-configuration (the SDK's default
+ * chains; {@code AWS_ENDPOINT_URL} and {@code spring.cloud.aws.*} are honoured), made only when a run reads a secret.
  */
+@Component
 public class SecretReader {
 
 	private final SecretsManagerClient client;
@@ -57,33 +60,26 @@ public class SecretReader {
 		return text;
 	}
 
-	/** The secret's keys and values; a secret that is not a JSON object fails. */
-	public Map<String, String> readJson(String secretId) {
-		return parseJson(secretId, read(secretId));
-	}
-
 	/**
-	 * The keys and values of a secret's text. Which of them are secret is the caller's to say: an admin secret's
+	 * The keys and values of a secret's text; a text that is not a JSON object fails. Which of them are secret is the caller's to say: an admin secret's
 	 * host is not, its password is.
 	 */
 	public Map<String, String> parseJson(String secretId, String text) {
 		if (!text.trim().startsWith("{")) {
 			throw failure(secretId, "is not JSON, so it has no keys", null);
 		}
-		Map<String, Object> parsed;
 		try {
-			parsed = JsonParserFactory.getJsonParser().parseMap(text);
+			Map<String, String> values = new LinkedHashMap<>();
+			JsonParserFactory.getJsonParser().parseMap(text).forEach((key, value) -> {
+				if (value != null) {
+					values.put(key, String.valueOf(value));
+				}
+			});
+			return values;
 		}
 		catch (IllegalArgumentException ex) {
 			throw failure(secretId, "is not valid JSON", null);
 		}
-		Map<String, String> values = new LinkedHashMap<>();
-		parsed.forEach((key, value) -> {
-			if (value != null) {
-				values.put(key, String.valueOf(value));
-			}
-		});
-		return values;
 	}
 
 	/** A failure to read a secret: exit 3, naming the secret and what is wrong. */
