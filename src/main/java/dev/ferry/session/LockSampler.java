@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.session.LockSpans.LockKey;
-import dev.ferry.session.RehearsedMigration;
 import org.flywaydb.core.api.MigrationInfo;
 
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
@@ -95,7 +95,7 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 	public void failed(RuntimeException failure) {
 		this.blind = ((failure instanceof CannotGetJdbcConnectionException)
 				? "cannot open a second connection to the clone" : "watching the locks failed")
-				+ " (SQLSTATE " + SessionWatcher.sqlState(failure) + ")";
+				+ " (SQLSTATE " + FlywayFailures.sqlState(failure) + ")";
 	}
 
 	/** Inside the migration's transaction, every lock it took is still held: the complete list, sampled or not. */
@@ -107,7 +107,7 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 				.list());
 		}
 		catch (RuntimeException ex) {
-			this.blind = "cannot list the migration's own locks (SQLSTATE " + SessionWatcher.sqlState(ex) + ")";
+			this.blind = "cannot list the migration's own locks (SQLSTATE " + FlywayFailures.sqlState(ex) + ")";
 			return Set.of();
 		}
 	}
@@ -132,7 +132,7 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 					.query((RowCallbackHandler) (rows) -> existing.put(rows.getLong(1), rows.getString(2))));
 			}
 			catch (RuntimeException ex) {
-				this.blind = "cannot name the relations the rehearsal locked (SQLSTATE " + SessionWatcher.sqlState(ex)
+				this.blind = "cannot name the relations the rehearsal locked (SQLSTATE " + FlywayFailures.sqlState(ex)
 						+ ")";
 			}
 		}
