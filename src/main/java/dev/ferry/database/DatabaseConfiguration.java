@@ -22,7 +22,7 @@ class DatabaseConfiguration {
 
 	@Bean
 	DataSource dataSource(EndpointDataSources dataSources) {
-		return dataSources.configured();
+		return dataSources.at(null, 0);
 	}
 
 	@Bean

@@ -36,9 +36,6 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 			+ " AND locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 			+ " AND relation >= 16384";
 
-	private static final String OWN_LOCKS = "SELECT relation::bigint, mode FROM pg_locks WHERE pid = pg_backend_pid()"
-			+ " AND granted AND locktype = 'relation' AND relation >= 16384";
-
 	/** The relations of these OIDs that other sessions can see: the ones that existed before the migration. */
 	private static final String VISIBLE = "SELECT c.oid::bigint, n.nspname || '.' || c.relname FROM pg_class c"
 			+ " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY (?::oid[])";
@@ -99,10 +96,11 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 	}
 
 	/** Inside the migration's transaction, every lock it took is still held: the complete list, sampled or not. */
-	Set<LockKey> ownLocks(Connection migrating) {
+	Set<LockKey> ownLocks(SessionWatcher.Migration migration, Connection migrating) {
 		try {
 			return new HashSet<>(JdbcClient.create(new SingleConnectionDataSource(migrating, true))
-				.sql(OWN_LOCKS)
+				.sql(LOCKS_OF)
+				.param(migration.pid())
 				.query(LOCK)
 				.list());
 		}

@@ -169,7 +169,7 @@ public final class SessionWatcher extends EachMigrationCallback {
 		LockSampler locks = this.locks;
 		if (locks != null && migration != null) {
 			// Still inside the migration's transaction: its own locks, and which relations others can see.
-			Set<LockKey> stillHeld = succeeded ? locks.ownLocks(context.getConnection()) : Set.of();
+			Set<LockKey> stillHeld = succeeded ? locks.ownLocks(migration, context.getConnection()) : Set.of();
 			// After any round in progress (one thread), and uninterruptibly: a SIGTERM must not lose the figures.
 			CompletableFuture.runAsync(() -> locks.ended(context.getMigrationInfo(), succeeded, endNanos, stillHeld,
 					(look) -> look(migration.dataSource(), look)), this.thread).join();
