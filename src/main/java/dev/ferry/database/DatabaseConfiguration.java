@@ -14,30 +14,22 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * The one DataSource Ferry migrates through, and the IAM token maker it uses when IAM authentication is on. AWS
- * clients come from {@code dev.ferry.aws} and are made only when a run asks for them.
+ * The one DataSource Ferry migrates through. AWS clients (the admin secret's reader, the IAM token maker) come from
+ * {@code dev.ferry.aws} and are made only when a run asks for them.
  */
 @Configuration(proxyBeanMethods = false)
 class DatabaseConfiguration {
 
 	@Bean
 	DataSource dataSource(EndpointDataSources dataSources) {
-		return dataSources.configured();
+		return dataSources.at(null, 0);
 	}
 
 	@Bean
 	EndpointDataSources endpointDataSources(FerryProperties properties, ConfigurableEnvironment environment,
-			SecretMasker masker, ObjectProvider<SecretReader> secretReader, ObjectProvider<IamTokens> iamTokens) {
+			SecretMasker masker, ObjectProvider<SecretReader> secretReader, ObjectProvider<RdsUtilities> rds) {
 		return (host, port) -> DatabaseConnection.dataSource(properties, environment, masker,
-				(secretId) -> AdminSecret.read(secretReader.getObject(), masker, secretId),
-				(tokenHost, tokenPort, username) -> iamTokens.getObject().token(tokenHost, tokenPort, username),
-				(host != null) ? new DatabaseConnection.Endpoint(host, port) : null);
-	}
-
-	@Bean
-	IamTokens iamTokens(RdsUtilities utilities) {
-		return (host, port, username) -> utilities
-			.generateAuthenticationToken((request) -> request.hostname(host).port(port).username(username));
+				(secretId) -> AdminSecret.read(secretReader.getObject(), masker, secretId), rds::getObject, host, port);
 	}
 
 }

@@ -2,10 +2,13 @@ package dev.ferry.database;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -16,9 +19,14 @@ import dev.ferry.secrets.AdminSecret;
 import dev.ferry.secrets.EnvironmentSecrets;
 import dev.ferry.secrets.SecretMasker;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.jdbc.SslMode;
+import software.amazon.awssdk.services.rds.RdsUtilities;
 
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.util.StringUtils;
+
+import static java.util.stream.Collectors.joining;
 
 /**
  * Builds the one DataSource Ferry migrates through, from the settings and the admin secret. No pool: a one-shot
@@ -26,11 +34,6 @@ import org.springframework.util.StringUtils;
  * connect-retry window and fresh IAM tokens need.
  */
 final class DatabaseConnection {
-
-	private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca",
-			"verify-full");
-
-	private static final Set<String> MODES_WITHOUT_TLS_GUARANTEE = Set.of("disable", "allow", "prefer");
 
 	private static final Path DEFAULT_ROOT_CERT = Path.of("/opt/ferry/rds-ca/global-bundle.pem");
 
@@ -42,27 +45,29 @@ final class DatabaseConnection {
 	 * @param environment for Spring's own {@code spring.datasource.*} as a fallback
 	 * @param masker learns the password
 	 * @param adminSecret reads the admin secret, when one is configured
-	 * @param iamTokens makes an IAM token for host, port and user, when IAM authentication is on
-	 * @param endpoint another host and port for the same settings, such as an Aurora clone's; null for the
-	 * configured one
+	 * @param rds makes the IAM tokens, when IAM authentication is on
+	 * @param host another host for the same settings, such as an Aurora clone's; null for the configured host and
+	 * port
+	 * @param port the other host's port
 	 * @return the DataSource
 	 */
 	static DataSource dataSource(FerryProperties properties, Environment environment, SecretMasker masker,
-			Function<String, AdminSecret> adminSecret, IamTokens iamTokens, Endpoint endpoint) {
+			Function<String, AdminSecret> adminSecret, Supplier<RdsUtilities> rds, String host, int port) {
 		FerryProperties.Db db = properties.db();
 		AdminSecret admin = (db.secretId() != null) ? adminSecret.apply(db.secretId()) : null;
 		String url = firstText(db.url(), environment.getProperty("spring.datasource.url"));
 		if (url == null) {
-			String host = firstText(db.host(), (admin != null) ? admin.host() : null);
-			if (host == null) {
+			String configuredHost = firstText(db.host(), (admin != null) ? admin.host() : null);
+			if (configuredHost == null) {
 				throw new FerryException(ExitStatus.CONFIGURATION_INVALID, (admin != null)
 						? "the admin secret " + db.secretId() + " names no host: set FERRY_DB_HOST or FERRY_DB_URL"
 						: "FERRY_DB_URL is not set: give FERRY_DB_URL (or FERRY_DB_HOST) with FERRY_DB_USERNAME and"
 								+ " FERRY_DB_PASSWORD, or FERRY_DB_SECRET_ID");
 			}
-			int port = (db.port() != null) ? db.port() : (admin != null && admin.port() != null) ? admin.port() : 5432;
+			int configuredPort = (db.port() != null) ? db.port()
+					: (admin != null && admin.port() != null) ? admin.port() : 5432;
 			String name = firstText(db.name(), (admin != null) ? admin.dbname() : null, "postgres");
-			url = "jdbc:postgresql://" + host + ":" + port + "/" + name;
+			url = "jdbc:postgresql://" + configuredHost + ":" + configuredPort + "/" + name;
 		}
 		String username = firstText(db.username(), environment.getProperty("spring.datasource.username"),
 				(admin != null) ? admin.username() : null);
@@ -79,9 +84,9 @@ final class DatabaseConnection {
 					"FERRY_DB_URL is not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database): "
 							+ masker.mask(url));
 		}
-		if (endpoint != null) {
-			dataSource.setServerNames(new String[] { endpoint.host() });
-			dataSource.setPortNumbers(new int[] { endpoint.port() });
+		if (host != null) {
+			dataSource.setServerNames(new String[] { host });
+			dataSource.setPortNumbers(new int[] { port });
 		}
 		boolean aws = db.secretId() != null || db.iamAuth()
 				|| dataSource.getServerNames()[0].toLowerCase(Locale.ROOT).endsWith(".rds.amazonaws.com");
@@ -101,13 +106,23 @@ final class DatabaseConnection {
 				throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 						"FERRY_DB_IAM_AUTH needs the database user: set FERRY_DB_USERNAME");
 			}
-			String host = dataSource.getServerNames()[0];
-			int port = dataSource.getPortNumbers()[0];
-			return new IamAuthDataSource(dataSource, username, () -> {
-				String token = iamTokens.token(host, (port > 0) ? port : 5432, username);
-				masker.register(token);
-				return token;
-			});
+			String tokenHost = dataSource.getServerNames()[0];
+			int tokenPort = (dataSource.getPortNumbers()[0] > 0) ? dataSource.getPortNumbers()[0] : 5432;
+			// A fresh token for every connection: a token lives 15 minutes, and a connect retry or a second
+			// connection must not reuse an expired one.
+			return new DelegatingDataSource(dataSource) {
+
+				@Override
+				public Connection getConnection() throws SQLException {
+					String token = rds.get()
+						.generateAuthenticationToken((request) -> request.hostname(tokenHost)
+							.port(tokenPort)
+							.username(username));
+					masker.register(token);
+					return obtainTargetDataSource().getConnection(username, token);
+				}
+
+			};
 		}
 		if (password != null) {
 			dataSource.setPassword(password);
@@ -120,18 +135,19 @@ final class DatabaseConnection {
 			return;
 		}
 		String mode = (db.sslMode() != null) ? db.sslMode().toLowerCase(Locale.ROOT) : (aws ? "verify-full" : "prefer");
-		if (db.iamAuth() && MODES_WITHOUT_TLS_GUARANTEE.contains(mode)) {
+		// pgjdbc takes any text here and fails only when it connects, which would read as an unreachable database.
+		SslMode sslMode = Arrays.stream(SslMode.values())
+			.filter((candidate) -> candidate.value.equals(mode))
+			.findFirst()
+			.orElseThrow(() -> new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_DB_SSL_MODE '" + mode
+					+ "' is not one of " + Arrays.stream(SslMode.values()).map((m) -> m.value).collect(joining(", "))));
+		if (db.iamAuth() && !sslMode.requireEncryption()) {
 			throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 					"FERRY_DB_IAM_AUTH sends a token as the password and needs TLS: FERRY_DB_SSL_MODE must be require,"
 							+ " verify-ca or verify-full, not " + mode);
 		}
-		// pgjdbc takes any text here and fails only when it connects, which would read as an unreachable database.
-		if (!SSL_MODES.contains(mode)) {
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_DB_SSL_MODE '" + mode
-					+ "' is not one of " + String.join(", ", SSL_MODES));
-		}
 		dataSource.setSslMode(mode);
-		if (!url.contains("sslrootcert=") && (mode.startsWith("verify") || aws)) {
+		if (!url.contains("sslrootcert=") && (sslMode.verifyCertificate() || aws)) {
 			Path rootCert = db.sslRootCert();
 			if (Files.isReadable(rootCert)) {
 				dataSource.setSslRootCert(rootCert.toAbsolutePath().toString());
@@ -143,22 +159,8 @@ final class DatabaseConnection {
 		}
 	}
 
-	/**
-	 * A host and port.
-	 *
-	 * @param host the host
-	 * @param port the port
-	 */
-	record Endpoint(String host, int port) {
-	}
-
 	private static String firstText(String... candidates) {
-		for (String candidate : candidates) {
-			if (StringUtils.hasText(candidate)) {
-				return candidate;
-			}
-		}
-		return null;
+		return Stream.of(candidates).filter(StringUtils::hasText).findFirst().orElse(null);
 	}
 
 }

@@ -17,8 +17,4 @@ public interface EndpointDataSources {
 	 */
 	DataSource at(String host, int port);
 
-	default DataSource configured() {
-		return at(null, 0);
-	}
-
 }

@@ -1,5 +1,6 @@
 package dev.ferry.database;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -27,12 +28,8 @@ public enum LockMode {
 
 	/** The mode {@code pg_locks.mode} names, such as {@code AccessExclusiveLock}; null for a mode it is not. */
 	public static LockMode ofPgLocksMode(String mode) {
-		for (LockMode candidate : values()) {
-			if (candidate.pgLocksMode().equals(mode)) {
-				return candidate;
-			}
-		}
-		return null;
+		return Arrays.stream(values()).filter((candidate) -> candidate.pgLocksMode().equals(mode)).findFirst()
+			.orElse(null);
 	}
 
 	/**

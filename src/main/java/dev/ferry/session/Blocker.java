@@ -1,6 +1,12 @@
 package dev.ferry.session;
 
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import org.springframework.util.StringUtils;
 
 /**
  * A session that held a lock a migration waited for: whom the on-call engineer talks to.
@@ -20,27 +26,18 @@ public record Blocker(int pid, String user, String applicationName, String state
 
 	/** One line: {@code pid 4242 (app_user, application "api", idle in transaction for 35 s, ...: "UPDATE ...")}. */
 	public String label() {
-		StringBuilder text = new StringBuilder("pid ").append(this.pid).append(" (");
-		text.append((this.user != null) ? this.user : "unknown user");
-		if (this.applicationName != null && !this.applicationName.isEmpty()) {
-			text.append(", application \"").append(this.applicationName).append('"');
-		}
-		if (this.state != null) {
-			text.append(", ").append(this.state);
-			if (this.stateAgeMs != null) {
-				text.append(" for ").append(duration(this.stateAgeMs));
-			}
-		}
-		if (this.transactionAgeMs != null) {
-			text.append(", transaction open ").append(duration(this.transactionAgeMs));
-		}
-		if (this.waitEvent != null) {
-			text.append(", itself waiting on ").append(this.waitEvent);
-		}
-		if (this.query != null && !this.query.isEmpty()) {
-			text.append(": \"").append(this.query).append('"');
-		}
-		return text.append(')').toString();
+		String state = (this.state != null && this.stateAgeMs != null)
+				? this.state + " for " + duration(this.stateAgeMs) : this.state;
+		String details = Stream
+			.of((this.user != null) ? this.user : "unknown user",
+					StringUtils.hasLength(this.applicationName) ? "application \"" + this.applicationName + "\"" : null,
+					state,
+					(this.transactionAgeMs != null) ? "transaction open " + duration(this.transactionAgeMs) : null,
+					(this.waitEvent != null) ? "itself waiting on " + this.waitEvent : null)
+			.filter(Objects::nonNull)
+			.collect(Collectors.joining(", "));
+		String query = StringUtils.hasLength(this.query) ? ": \"" + this.query + "\"" : "";
+		return "pid " + this.pid + " (" + details + query + ")";
 	}
 
 	private static String duration(long millis) {

@@ -3,9 +3,10 @@ package dev.ferry.session;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.secrets.SecretMasker;
-import dev.ferry.session.Blocker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -55,9 +56,8 @@ public final class BlockingSessions implements SessionWatcher.Probe {
 
 	private SessionWatcher.Migration running;
 
+	/** The blockers last seen during the running migration, kept once it failed, dropped once it succeeded. */
 	private List<Blocker> seen = List.of();
-
-	private List<Blocker> ofFailedMigration = List.of();
 
 	public BlockingSessions(SecretMasker masker) {
 		this.masker = masker;
@@ -68,7 +68,7 @@ public final class BlockingSessions implements SessionWatcher.Probe {
 	 * no one (or looking failed).
 	 */
 	public synchronized List<Blocker> ofFailedMigration() {
-		return this.ofFailedMigration;
+		return this.seen;
 	}
 
 	/**
@@ -79,25 +79,19 @@ public final class BlockingSessions implements SessionWatcher.Probe {
 		if (blockers.isEmpty()) {
 			return "";
 		}
-		StringBuilder text = new StringBuilder("blocked by ");
-		for (int i = 0; i < Math.min(LISTED, blockers.size()); i++) {
-			text.append((i > 0) ? "; " : "").append(blockers.get(i).label());
-		}
-		if (blockers.size() > LISTED) {
-			text.append(" and ").append(blockers.size() - LISTED).append(" more (see the report)");
-		}
-		return text.toString();
+		String listed = blockers.stream().limit(LISTED).map(Blocker::label).collect(Collectors.joining("; "));
+		return "blocked by " + listed
+				+ ((blockers.size() > LISTED) ? " and " + (blockers.size() - LISTED) + " more (see the report)" : "");
 	}
 
 	synchronized void started(SessionWatcher.Migration migration) {
 		this.running = migration;
 		this.seen = List.of();
-		this.ofFailedMigration = List.of();
 	}
 
 	synchronized void ended(boolean failed) {
-		if (failed && this.running != null) {
-			this.ofFailedMigration = this.seen;
+		if (!failed) {
+			this.seen = List.of();
 		}
 		this.running = null;
 	}
@@ -121,7 +115,7 @@ public final class BlockingSessions implements SessionWatcher.Probe {
 	@Override
 	public void failed(RuntimeException failure) {
 		// Never the migration's failure: the blockers of this one go unreported, the next one tries again.
-		String state = SessionWatcher.sqlState(failure);
+		String state = FlywayFailures.sqlState(failure);
 		logger.debug("Could not look for the sessions blocking the migration (" + failure.getClass().getSimpleName()
 				+ ((state != null) ? ", SQLSTATE " + state : "") + ")");
 	}

@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.session.LockSpans.LockKey;
-import dev.ferry.session.RehearsedMigration;
 import org.flywaydb.core.api.MigrationInfo;
 
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
@@ -35,9 +35,6 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 	private static final String LOCKS_OF = "SELECT relation::bigint, mode FROM pg_locks WHERE pid = ? AND granted"
 			+ " AND locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 			+ " AND relation >= 16384";
-
-	private static final String OWN_LOCKS = "SELECT relation::bigint, mode FROM pg_locks WHERE pid = pg_backend_pid()"
-			+ " AND granted AND locktype = 'relation' AND relation >= 16384";
 
 	/** The relations of these OIDs that other sessions can see: the ones that existed before the migration. */
 	private static final String VISIBLE = "SELECT c.oid::bigint, n.nspname || '.' || c.relname FROM pg_class c"
@@ -95,19 +92,20 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 	public void failed(RuntimeException failure) {
 		this.blind = ((failure instanceof CannotGetJdbcConnectionException)
 				? "cannot open a second connection to the clone" : "watching the locks failed")
-				+ " (SQLSTATE " + SessionWatcher.sqlState(failure) + ")";
+				+ " (SQLSTATE " + FlywayFailures.sqlState(failure) + ")";
 	}
 
 	/** Inside the migration's transaction, every lock it took is still held: the complete list, sampled or not. */
-	Set<LockKey> ownLocks(Connection migrating) {
+	Set<LockKey> ownLocks(SessionWatcher.Migration migration, Connection migrating) {
 		try {
 			return new HashSet<>(JdbcClient.create(new SingleConnectionDataSource(migrating, true))
-				.sql(OWN_LOCKS)
+				.sql(LOCKS_OF)
+				.param(migration.pid())
 				.query(LOCK)
 				.list());
 		}
 		catch (RuntimeException ex) {
-			this.blind = "cannot list the migration's own locks (SQLSTATE " + SessionWatcher.sqlState(ex) + ")";
+			this.blind = "cannot list the migration's own locks (SQLSTATE " + FlywayFailures.sqlState(ex) + ")";
 			return Set.of();
 		}
 	}
@@ -132,7 +130,7 @@ public final class LockSampler implements SessionWatcher.Probe, AutoCloseable {
 					.query((RowCallbackHandler) (rows) -> existing.put(rows.getLong(1), rows.getString(2))));
 			}
 			catch (RuntimeException ex) {
-				this.blind = "cannot name the relations the rehearsal locked (SQLSTATE " + SessionWatcher.sqlState(ex)
+				this.blind = "cannot name the relations the rehearsal locked (SQLSTATE " + FlywayFailures.sqlState(ex)
 						+ ")";
 			}
 		}

@@ -3,14 +3,15 @@ package dev.ferry.session;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BinaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import dev.ferry.database.LockMode;
-import dev.ferry.session.HeldLock;
 
 /**
  * When one migration's session was seen holding each of its locks, sampled in rounds, and how long each was held.
@@ -19,6 +20,10 @@ import dev.ferry.session.HeldLock;
  * these figures errs on the side of production.
  */
 final class LockSpans {
+
+	private static final Comparator<HeldLock> STRONGER_THEN_LONGER = Comparator
+		.comparing((HeldLock lock) -> LockMode.ofLabel(lock.mode()))
+		.thenComparing(HeldLock::heldMs);
 
 	private final long startedNanos;
 
@@ -50,10 +55,9 @@ final class LockSpans {
 
 	/** The relations to name when the migration ends with these locks still held. */
 	Set<Long> relations(Set<LockKey> stillHeld) {
-		Set<Long> relations = new HashSet<>();
-		this.seen.keySet().forEach((key) -> relations.add(key.relation()));
-		stillHeld.forEach((key) -> relations.add(key.relation()));
-		return relations;
+		return Stream.concat(this.seen.keySet().stream(), stillHeld.stream())
+			.map(LockKey::relation)
+			.collect(Collectors.toSet());
 	}
 
 	long durationMillis(long endNanos) {
@@ -84,10 +88,8 @@ final class LockSpans {
 			long until = (stillHeld.contains(key) || !succeeded) ? endNanos
 					: Math.min(endNanos, span.last() + this.everyNanos);
 			long heldMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - span.first()));
-			strongest.merge(relation, new HeldLock(relation, mode.label(), mode.blocksWrites(), heldMillis), (a, b) -> {
-				int stronger = LockMode.ofLabel(b.mode()).compareTo(LockMode.ofLabel(a.mode()));
-				return (stronger > 0 || (stronger == 0 && b.heldMs() > a.heldMs())) ? b : a;
-			});
+			strongest.merge(relation, new HeldLock(relation, mode.label(), mode.blocksWrites(), heldMillis),
+					BinaryOperator.maxBy(STRONGER_THEN_LONGER));
 		});
 		return strongest.values()
 			.stream()

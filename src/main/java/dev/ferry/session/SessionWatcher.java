@@ -14,8 +14,7 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
-import dev.ferry.failure.CauseChain;
-import dev.ferry.session.EachMigrationCallback;
+import dev.ferry.failure.FlywayFailures;
 import dev.ferry.session.LockSpans.LockKey;
 import dev.ferry.stop.GracefulStop;
 import org.apache.commons.logging.Log;
@@ -124,8 +123,8 @@ public final class SessionWatcher extends EachMigrationCallback {
 			@Override
 			public void failed(RuntimeException failure) {
 				// With PostgreSQL 14+ the server also cancels it once Ferry's connection is gone (ClientLossSettings).
-				logger.warn("Could not cancel the running migration (SQLSTATE " + sqlState(failure) + "); it ends when"
-						+ " the process has exited and the server notices the closed connection");
+				logger.warn("Could not cancel the running migration (SQLSTATE " + FlywayFailures.sqlState(failure)
+						+ "); it ends when the process has exited and the server notices the closed connection");
 			}
 
 		};
@@ -152,13 +151,11 @@ public final class SessionWatcher extends EachMigrationCallback {
 				System.nanoTime());
 		cancelScheduled();
 		this.blockers.started(migration);
+		this.current = migration;
+		every(migration, this.blockers, BlockingSessions.FIRST_SAMPLE_MILLIS, BlockingSessions.SAMPLE_EVERY_MILLIS);
 		LockSampler locks = this.locks;
 		if (locks != null) {
 			locks.started(migration);
-		}
-		this.current = migration;
-		every(migration, this.blockers, BlockingSessions.FIRST_SAMPLE_MILLIS, BlockingSessions.SAMPLE_EVERY_MILLIS);
-		if (locks != null) {
 			every(migration, locks, 0, LockSampler.SAMPLE_EVERY_MILLIS);
 		}
 	}
@@ -172,7 +169,7 @@ public final class SessionWatcher extends EachMigrationCallback {
 		LockSampler locks = this.locks;
 		if (locks != null && migration != null) {
 			// Still inside the migration's transaction: its own locks, and which relations others can see.
-			Set<LockKey> stillHeld = succeeded ? locks.ownLocks(context.getConnection()) : Set.of();
+			Set<LockKey> stillHeld = succeeded ? locks.ownLocks(migration, context.getConnection()) : Set.of();
 			// After any round in progress (one thread), and uninterruptibly: a SIGTERM must not lose the figures.
 			CompletableFuture.runAsync(() -> locks.ended(context.getMigrationInfo(), succeeded, endNanos, stillHeld,
 					(look) -> look(migration.dataSource(), look)), this.thread).join();
@@ -250,12 +247,6 @@ public final class SessionWatcher extends EachMigrationCallback {
 		catch (SQLException ex) {
 			throw new FlywayException("cannot read the migration session's process id", ex);
 		}
-	}
-
-	/** The SQLSTATE of what made a look fail, if the database gave one. */
-	static String sqlState(Throwable failure) {
-		SQLException sql = CauseChain.find(failure, SQLException.class);
-		return (sql != null) ? sql.getSQLState() : null;
 	}
 
 	/** The migrating session, and where to look at it from. */

@@ -90,7 +90,7 @@ class ConnectionRulesTest {
 		FerryProperties properties = new Binder(new MapConfigurationPropertySource(ferry))
 			.bindOrCreate("ferry", FerryProperties.class);
 		DataSource dataSource = DatabaseConnection.dataSource(properties, new StandardEnvironment(), new SecretMasker(),
-				(secretId) -> null, (host, port, user) -> "token", null);
+				(secretId) -> null, () -> null, null, 0);
 		return (PGSimpleDataSource) dataSource;
 	}
 
