@@ -23,22 +23,7 @@ import org.springframework.stereotype.Component;
  * migrate; no snapshot, no lock, no history table.
  */
 @Component
-class PlanCommand implements Command {
-
-	private final Flyway flyway;
-
-	private final MigrationPlans plans;
-
-	private final MigrationPlanner planner;
-
-	private final RunRecord record;
-
-	PlanCommand(Flyway flyway, MigrationPlans plans, MigrationPlanner planner, RunRecord record) {
-		this.flyway = flyway;
-		this.plans = plans;
-		this.planner = planner;
-		this.record = record;
-	}
+record PlanCommand(Flyway flyway, MigrationPlans plans, MigrationPlanner planner, RunRecord record) implements Command {
 
 	@Override
 	public FerryCommand name() {

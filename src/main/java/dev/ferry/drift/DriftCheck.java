@@ -31,24 +31,12 @@ import org.springframework.stereotype.Component;
  * on since then, does not compare at all.
  */
 @Component
-public class DriftCheck {
+public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker masker) {
 
 	private static final Log logger = LogFactory.getLog(DriftCheck.class);
 
 	/** "Ferr": the first key of Ferry's advisory lock around writing its record. */
 	private static final int LOCK_CLASS = 0x46657272;
-
-	private final Flyway flyway;
-
-	private final FerryProperties properties;
-
-	private final SecretMasker masker;
-
-	public DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker masker) {
-		this.flyway = flyway;
-		this.properties = properties;
-		this.masker = masker;
-	}
 
 	/**
 	 * Compares the live catalog with the record, read-only, and logs what differs. A record taken at another point of

@@ -18,15 +18,10 @@ import org.springframework.core.convert.ConversionException;
  * whether a SIGTERM asked the run to stop, Ferry's own failure kind, Flyway's public error code and the SQLSTATE
  * underneath, in that order. Every message it makes is masked: Flyway puts the failing statement, placeholders
  * substituted, into its own.
+ *
+ * @param mask removes every secret value Ferry knows from a text
  */
-public final class FailureClassifier {
-
-	private final UnaryOperator<String> mask;
-
-	/** @param mask removes every secret value Ferry knows from a text */
-	public FailureClassifier(UnaryOperator<String> mask) {
-		this.mask = mask;
-	}
+public record FailureClassifier(UnaryOperator<String> mask) {
 
 	/**
 	 * @param failure what the run threw

@@ -12,12 +12,14 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.util.StringUtils;
+import org.springframework.stereotype.Component;
 
 /**
  * Applies Ferry's settings on top of {@code spring.flyway.*}: Flyway's own {@code FLYWAY_*} environment variables
  * first (so an existing Flyway project runs unchanged), then Ferry's locations, placeholders, session timeouts and
  * the clean guard.
  */
+@Component
 record FerryFlywayCustomizer(FerryProperties properties, Placeholders placeholders)
 		implements FlywayConfigurationCustomizer {
 

@@ -14,36 +14,18 @@ import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
+import org.springframework.stereotype.Component;
+
 /**
  * Runs Flyway's migrate, and again with a growing pause when a migration hit {@code lock_timeout}: its transaction
  * was rolled back, so the next try starts from the same place. A lock timeout is a busy application, not a broken
  * script; after the last try it is exit 7.
  */
-public class LockTimeoutRetries {
+@Component
+public record LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop,
+		InvalidIndexCleanup indexes, BlockingSessions blockers) {
 
 	private static final Log logger = LogFactory.getLog(LockTimeoutRetries.class);
-
-	private final Flyway flyway;
-
-	private final FerryProperties properties;
-
-	private final SecretMasker masker;
-
-	private final GracefulStop stop;
-
-	private final InvalidIndexCleanup indexes;
-
-	private final BlockingSessions blockers;
-
-	LockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop,
-			InvalidIndexCleanup indexes, BlockingSessions blockers) {
-		this.flyway = flyway;
-		this.properties = properties;
-		this.masker = masker;
-		this.stop = stop;
-		this.indexes = indexes;
-		this.blockers = blockers;
-	}
 
 	public void migrate() {
 		Duration delay = this.properties.lockRetryDelay();

@@ -1,14 +1,8 @@
 package dev.ferry.migration;
 
-import dev.ferry.config.FerryProperties;
-import dev.ferry.placeholders.PlaceholderCheck;
-import dev.ferry.placeholders.Placeholders;
-import dev.ferry.run.RunRecord;
-import dev.ferry.secrets.SecretMasker;
 import dev.ferry.session.BlockingSessions;
 import dev.ferry.session.SessionWatcher;
 import dev.ferry.stop.GracefulStop;
-import org.flywaydb.core.Flyway;
 
 import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
 import org.springframework.context.annotation.Bean;
@@ -31,18 +25,8 @@ class MigrationConfiguration {
 	}
 
 	@Bean
-	FerryFlywayCustomizer ferryFlywayCustomizer(FerryProperties properties, Placeholders placeholders) {
-		return new FerryFlywayCustomizer(properties, placeholders);
-	}
-
-	@Bean
 	GracefulStop gracefulStop() {
 		return GracefulStop.jvm();
-	}
-
-	@Bean
-	BlockingSessions blockingSessions(SecretMasker masker) {
-		return new BlockingSessions(masker);
 	}
 
 	/** First of Ferry's callbacks, so that it watches also what the others do before a migration (an index drop). */
@@ -55,22 +39,6 @@ class MigrationConfiguration {
 	@Bean
 	InvalidIndexCleanup invalidIndexCleanup() {
 		return new InvalidIndexCleanup();
-	}
-
-	@Bean
-	MigrationProgress migrationProgress(SecretMasker masker, RunRecord record) {
-		return new MigrationProgress(masker, record);
-	}
-
-	@Bean
-	MigrationPlans migrationPlans(Flyway flyway, Placeholders placeholders, RunRecord record) {
-		return new MigrationPlans(flyway, new PlaceholderCheck(placeholders), record);
-	}
-
-	@Bean
-	LockTimeoutRetries lockTimeoutRetries(Flyway flyway, FerryProperties properties, SecretMasker masker,
-			GracefulStop stop, InvalidIndexCleanup indexes, BlockingSessions blockers) {
-		return new LockTimeoutRetries(flyway, properties, masker, stop, indexes, blockers);
 	}
 
 }

@@ -7,25 +7,15 @@ import dev.ferry.run.RunRecord;
 import org.flywaydb.core.Flyway;
 
 import org.springframework.core.io.Resource;
+import org.springframework.stereotype.Component;
 
 /**
  * Reads what the configured Flyway would do, after the checks that must pass before any SQL runs: every location
  * readable, every script named as Flyway expects, every placeholder a pending or repeatable script uses given a
  * value. The commands that read scripts start here.
  */
-public class MigrationPlans {
-
-	private final Flyway flyway;
-
-	private final PlaceholderCheck placeholderCheck;
-
-	private final RunRecord record;
-
-	MigrationPlans(Flyway flyway, PlaceholderCheck placeholderCheck, RunRecord record) {
-		this.flyway = flyway;
-		this.placeholderCheck = placeholderCheck;
-		this.record = record;
-	}
+@Component
+public record MigrationPlans(Flyway flyway, PlaceholderCheck placeholderCheck, RunRecord record) {
 
 	/**
 	 * The scripts of Flyway's locations, each location proven to exist and each script to decode: with a location

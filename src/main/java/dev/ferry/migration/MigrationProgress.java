@@ -10,11 +10,14 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 
+import org.springframework.stereotype.Component;
+
 /**
  * Records each migration as Flyway finishes it into the run's record (and logs it in one line), and the one that
  * failed. Flyway calls it on the migrating thread, one migration at a time. A rehearsal leaves it out: what happens
  * on a clone is not production's progress.
  */
+@Component
 public class MigrationProgress extends EachMigrationCallback {
 
 	private static final Log logger = LogFactory.getLog(MigrationProgress.class);

@@ -18,23 +18,19 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.configuration.Configuration;
 
 import org.springframework.core.io.Resource;
+import org.springframework.stereotype.Component;
 
 /**
  * Proves, before any SQL runs, that every placeholder a script will need has a value. Flyway itself finds a
  * missing value only when it reaches the script, after the scripts before it are committed. A versioned script
  * needs its values only while it is pending; a repeatable one always, since Flyway checksums it substituted.
  */
-public class PlaceholderCheck {
+@Component
+public record PlaceholderCheck(Placeholders placeholders) {
 
 	private static final Log logger = LogFactory.getLog(PlaceholderCheck.class);
 
 	private static final String BUILT_IN_PREFIX = "flyway:";
-
-	private final Placeholders placeholders;
-
-	public PlaceholderCheck(Placeholders placeholders) {
-		this.placeholders = placeholders;
-	}
 
 	/**
 	 * Checks the repeatable scripts: Flyway substitutes them even to tell what is pending.

@@ -31,27 +31,14 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * {@code info()}), the statements Flyway would send, as {@link ScriptStatements} splits the script after
  * {@link PlaceholderSubstitution}, each with the locks {@link LockTable} names, and squawk's findings when squawk is
  * on the PATH. The only queries it sends read the session's names and the existing schemas.
+ *
+ * @param masker masks the secret values the substituted scripts hold
+ * @param isSecret tells which placeholders are secret
+ * @param path where to look for squawk: the PATH
  */
-public class MigrationPlanner {
+public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, String path) {
 
 	private static final Log logger = LogFactory.getLog(MigrationPlanner.class);
-
-	private final SecretMasker masker;
-
-	private final Predicate<String> isSecret;
-
-	private final String path;
-
-	/**
-	 * @param masker masks the secret values the substituted scripts hold
-	 * @param isSecret tells which placeholders are secret
-	 * @param path where to look for squawk: the PATH
-	 */
-	public MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, String path) {
-		this.masker = masker;
-		this.isSecret = isSecret;
-		this.path = path;
-	}
 
 	/**
 	 * @param configuration Flyway's configuration

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.rds.model.VpcSecurityGroupMembership;
  * subnet group and security groups, with one instance, named {@code ferry-rehearsal-<environment>-<timestamp>-<4 hex>}
  * and tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted.
  */
-public class AuroraClones {
+public record AuroraClones(RdsClient rds, Clock clock) {
 
 	static final String PREFIX = "ferry-rehearsal";
 
@@ -45,15 +45,6 @@ public class AuroraClones {
 		.withZone(ZoneOffset.UTC);
 
 	private static final SecureRandom RANDOM = new SecureRandom();
-
-	private final RdsClient rds;
-
-	private final Clock clock;
-
-	public AuroraClones(RdsClient rds, Clock clock) {
-		this.rds = rds;
-		this.clock = clock;
-	}
 
 	/**
 	 * Makes the clone and its instance and waits until both are available.

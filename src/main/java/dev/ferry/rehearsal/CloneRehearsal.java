@@ -32,31 +32,10 @@ import org.flywaydb.core.api.configuration.Configuration;
  * migration succeeded and none held a lock that blocks writes longer than the budget. Whatever happens, the clone
  * is deleted.
  */
-public class CloneRehearsal {
+public record CloneRehearsal(AuroraClones clones, EndpointDataSources dataSources, FerryProperties properties,
+		SecretMasker masker, GracefulStop stop, SessionWatcher session) {
 
 	private static final Log logger = LogFactory.getLog(CloneRehearsal.class);
-
-	private final AuroraClones clones;
-
-	private final EndpointDataSources dataSources;
-
-	private final FerryProperties properties;
-
-	private final SecretMasker masker;
-
-	private final GracefulStop stop;
-
-	private final SessionWatcher session;
-
-	public CloneRehearsal(AuroraClones clones, EndpointDataSources dataSources, FerryProperties properties,
-			SecretMasker masker, GracefulStop stop, SessionWatcher session) {
-		this.clones = clones;
-		this.dataSources = dataSources;
-		this.properties = properties;
-		this.masker = masker;
-		this.stop = stop;
-		this.session = session;
-	}
 
 	/**
 	 * Deletes the clones a killed rehearsal of this environment left behind, older than the rehearsal timeout. Every

@@ -21,16 +21,7 @@ import org.springframework.stereotype.Component;
  * chains; {@code AWS_ENDPOINT_URL} and {@code spring.cloud.aws.*} are honoured), made only when a run reads a secret.
  */
 @Component
-public class SecretReader {
-
-	private final SecretsManagerClient client;
-
-	private final SecretMasker masker;
-
-	public SecretReader(SecretsManagerClient client, SecretMasker masker) {
-		this.client = client;
-		this.masker = masker;
-	}
+public record SecretReader(SecretsManagerClient client, SecretMasker masker) {
 
 	/** The secret's text, plain or JSON. */
 	public String read(String secretId) {

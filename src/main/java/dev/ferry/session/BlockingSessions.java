@@ -11,6 +11,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
 
 /**
  * Finds out who holds the lock a migration waits for, so that a lock timeout names the sessions to talk to. While a
@@ -24,6 +25,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * <p>
  * A blocker's query is masked before it is kept: secret values Ferry knows, and any {@code PASSWORD '...'} literal.
  */
+@Component
 public final class BlockingSessions implements SessionWatcher.Probe {
 
 	private static final Log logger = LogFactory.getLog(BlockingSessions.class);
