@@ -1,24 +1,18 @@
 package dev.ferry.config;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.JarURLConnection;
-import java.net.URISyntaxException;
 import java.net.URL;
-import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.stream.Stream;
+
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.util.ResourceUtils;
 
 /**
  * The checksum of the {@code db/} baked into Ferry's class path, the one the image's {@code dev.ferry.db-checksum}
@@ -39,12 +33,21 @@ public final class BakedMigrationsChecksum {
 		if (root == null) {
 			return null;
 		}
+		// Spring lists a folder and a jar alike; a folder's URL ends with a slash, a file's never does.
+		Map<String, byte[]> files = new TreeMap<>();
 		try {
-			return of(files(root));
+			for (Resource file : new PathMatchingResourcePatternResolver(classLoader)
+				.getResources(ResourceUtils.CLASSPATH_URL_PREFIX + ROOT + "/**")) {
+				String url = file.getURL().toString();
+				if (!url.endsWith("/") && url.startsWith(root.toString())) {
+					files.put(ROOT + url.substring(root.toString().length()), file.getContentAsByteArray());
+				}
+			}
 		}
-		catch (IOException | URISyntaxException ex) {
+		catch (IOException ex) {
 			throw new IllegalStateException("cannot read " + root, ex);
 		}
+		return of(files);
 	}
 
 	/** The checksum of files given by their path ({@code db/...}) and content. */
@@ -57,36 +60,6 @@ public final class BakedMigrationsChecksum {
 			.append(new String(path, StandardCharsets.UTF_8))
 			.append('\n'));
 		return sha256(listing.toString().getBytes(StandardCharsets.UTF_8));
-	}
-
-	private static Map<String, byte[]> files(URL root) throws IOException, URISyntaxException {
-		Map<String, byte[]> files = new TreeMap<>();
-		if ("file".equals(root.getProtocol())) {
-			Path folder = Path.of(root.toURI());
-			try (Stream<Path> paths = Files.walk(folder)) {
-				for (Path file : paths.filter(Files::isRegularFile).toList()) {
-					String relative = folder.relativize(file).toString().replace('\\', '/');
-					files.put(ROOT + "/" + relative, Files.readAllBytes(file));
-				}
-			}
-			return files;
-		}
-		URLConnection connection = root.openConnection();
-		if (!(connection instanceof JarURLConnection jar)) {
-			throw new IOException("cannot list " + root);
-		}
-		connection.setUseCaches(false);
-		String prefix = jar.getEntryName().endsWith("/") ? jar.getEntryName() : jar.getEntryName() + "/";
-		try (JarFile file = jar.getJarFile()) {
-			for (JarEntry entry : Collections.list(file.entries())) {
-				if (!entry.isDirectory() && entry.getName().startsWith(prefix)) {
-					try (InputStream in = file.getInputStream(entry)) {
-						files.put(ROOT + "/" + entry.getName().substring(prefix.length()), in.readAllBytes());
-					}
-				}
-			}
-		}
-		return files;
 	}
 
 	private static String sha256(byte[] content) {
