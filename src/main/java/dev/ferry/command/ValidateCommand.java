@@ -28,7 +28,10 @@ record ValidateCommand(Flyway flyway, RunRecord record, SecretMasker masker) imp
 	public void run(Map<String, Resource> scripts) {
 		ValidateResult result = this.flyway.validateWithResult();
 		if (!result.validationSuccessful) {
-			throw new FerryException(ExitStatus.VALIDATION_FAILED, this.masker.mask(result.getAllErrorMessages()));
+			// Without a history table no migration is invalid, so the one reason is Flyway's error details.
+			String reasons = result.getAllErrorMessages();
+			throw new FerryException(ExitStatus.VALIDATION_FAILED, this.masker.mask((reasons != null && !reasons.isBlank())
+					? reasons : (result.errorDetails != null) ? result.errorDetails.errorMessage : "validation failed"));
 		}
 		this.record.finished(new Outcome(Kind.OK, "validated: every applied migration matches its script"),
 				this.flyway.info());

@@ -2,8 +2,16 @@ package dev.ferry.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.Location;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -13,7 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * record is their one list: the configuration processor turns it, with each {@code @param} as the description,
  * into {@code META-INF/spring-configuration-metadata.json}, which the unknown-setting check reads at run time
  * ({@link KnownSettings}) and README's settings table is rendered from. A setting read by name anywhere else must
- * be a component here too.
+ * be a component here too. Every setting is checked when it is bound, before anything connects: a value outside
+ * its range is exit 2 naming each such setting and what it allows.
  *
  * @param command The command: {@code migrate}, {@code info} (applied and pending, with checksums), {@code plan}
  * (what {@code migrate} would run, statement by statement, with locks; read-only: see "Plan: what a migrate would
@@ -24,12 +33,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code FERRY_PRODUCTION_ENVIRONMENTS}.
  * @param environment The environment's name: {@code dev}, {@code test}, {@code prod}... Names the report; decides
  * test data and whether this is production. Unset, the environment is unnamed.
- * @param locations Where the migrations are, comma-separated; {@code filesystem:/path} for a mounted folder. Unset
- * means Flyway's configured locations ({@code classpath:db/migration}).
+ * @param locations Where the migrations are, comma-separated; {@code filesystem:/path} for a mounted folder,
+ * {@code classpath:path} (or a path without a prefix) inside the image. Other prefixes are refused ({@code s3:} and
+ * {@code gcs:} need Flyway plugins the image does not have). Unset means Flyway's configured locations
+ * ({@code classpath:db/migration}).
  * @param testdataLocations Added to the locations in test-data environments. Unset, Ferry adds its baked
  * {@code classpath:db/testdata} only while it migrates its baked {@code db/migration}: a project that
  * {@code FERRY_LOCATIONS} (or {@code FLYWAY_LOCATIONS}) points elsewhere gets test data only from locations named
- * here.
+ * here. The same prefixes as {@code FERRY_LOCATIONS}.
  * @param testdataEnvironments Environments that get test data. An unnamed environment never does.
  * @param db the database connection
  * @param placeholders A placeholder value for {@code ${<name>}}; the name is kept exactly as written. ECS
@@ -39,12 +50,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code ${api_db_password}}); a plain-text secret becomes {@code <prefix>}. Always masked.
  * @param secretPlaceholderPattern Placeholders whose name matches are secret (when the value has 4 characters or
  * more): masked, and a repeatable script using one gets a warning. Values shorter than 8 characters are masked
- * where they stand alone, not inside longer words or numbers. Unset means {@code (?i).*(password|secret|token|key).*}.
- * @param connectTimeout How long to keep trying a database that does not answer yet.
- * @param lockTimeout {@code lock_timeout} of the migration session.
- * @param statementTimeout {@code statement_timeout} of the migration session; {@code 0} for none.
- * @param lockRetries Retries of a migration that hit the lock timeout.
- * @param lockRetryDelay First wait before such a retry; doubles each time.
+ * where they stand alone, not inside longer words or numbers. A Java regular expression, matched against the whole
+ * name. Unset means {@code (?i).*(password|secret|token|key).*}.
+ * @param connectTimeout How long to keep trying a database that does not answer yet; {@code 0} or more
+ * ({@code 0} tries once).
+ * @param lockTimeout {@code lock_timeout} of the migration session (and of the drift check's catalog reads): how long
+ * a statement waits for a lock before it gives up, so that the application's queries never queue behind a migration
+ * that waits. Above {@code 0}; {@code off} turns this protection off (the migration waits for its locks as long as
+ * it takes, and everything that needs the table waits behind it); {@code 0} is refused.
+ * @param statementTimeout {@code statement_timeout} of the migration session; {@code 0} or more, {@code 0} or
+ * {@code off} for none.
+ * @param lockRetries Retries of a migration that hit the lock timeout; {@code 0} or more.
+ * @param lockRetryDelay First wait before such a retry; doubles each time. {@code 0} or more.
  * @param reportFile Where to write the JSON run report.
  * @param stepSummary Where to append the Markdown summary: set it to {@code $GITHUB_STEP_SUMMARY}.
  * @param snapshot the snapshot taken before migrating
@@ -52,20 +69,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * layout), {@code text} human lines. Unset means {@code json} in ECS, else {@code text}.
  * @param stopTimeout After SIGTERM, how long the run gets to cancel its statement, roll back, release Flyway's lock
  * and report before the process ends anyway (exit 11). Keep it below the task's stop timeout (ECS: 30 s).
+ * {@code 0} or more.
  * @param socketTimeout How long a read from the database may wait for a byte before the connection counts as lost
  * (exit 4). Must be above {@code FERRY_STATEMENT_TIMEOUT}, so that the server ends a long statement first, cleanly;
  * without a statement timeout a statement may rightly run for hours in silence, and TCP keepalive (probes after
- * 30 s, every 10 s, 3 unanswered) is what ends a dead network path. Unset means {@code FERRY_STATEMENT_TIMEOUT} +
+ * 30 s, every 10 s, 3 unanswered) is what ends a dead network path: a socket timeout without a statement timeout,
+ * or at or below it, is refused. {@code 0} or {@code off} for none. Unset means {@code FERRY_STATEMENT_TIMEOUT} +
  * {@code 60s}, none without a statement timeout.
  * @param idleInTransactionTimeout {@code idle_in_transaction_session_timeout} of Ferry's sessions: a transaction
- * whose client vanished is ended by the server and its locks released. {@code 0} turns it off; not set with
- * Flyway's transactional lock.
+ * whose client vanished is ended by the server and its locks released. {@code 0} or more; {@code 0} or {@code off}
+ * turns it off; not set with Flyway's transactional lock.
  * @param drift What drift (the schema changed since Ferry's last run, see "Drift") does to {@code migrate}:
  * {@code fail} exits 10 and applies nothing; {@code warn} logs a warning, reports it and migrates; {@code off} does
  * not check (the schema is still recorded). The {@code drift} command always checks and exits 10 only with
- * {@code fail}.
+ * {@code fail}. Other values are refused.
  * @param rehearse {@code clone}: before production is migrated, its pending migrations are rehearsed on a
- * copy-on-write Aurora clone of it (see "Rehearsal on a clone"); {@code off}: not.
+ * copy-on-write Aurora clone of it (see "Rehearsal on a clone"); {@code off}: not. Other values are refused.
  * @param rehearsal how the rehearsal is made and judged
  * @param productionEnvironments The names of production environments, comma-separated, each matched exactly and
  * ignoring case against {@code FERRY_ENVIRONMENT} ({@code nonprod} is not {@code prod}). {@code clean} is refused
@@ -90,6 +109,12 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 */
 	public static final String PLACEHOLDER_VARIABLE_PREFIX = "FERRY_PLACEHOLDER_";
 
+	/**
+	 * A duration setting written {@code off} ({@link OffDurationConverter}), until the settings map it to
+	 * {@link Duration#ZERO} where off is allowed: no one writes this duration.
+	 */
+	static final Duration OFF = Duration.ofSeconds(Long.MIN_VALUE);
+
 	public FerryProperties {
 		locations = (locations != null) ? locations : List.of();
 		testdataLocations = (testdataLocations != null) ? testdataLocations : List.of();
@@ -99,6 +124,108 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		environment = environmentName(environment);
 		productionEnvironments = (productionEnvironments != null)
 				? productionEnvironments.stream().map(String::trim).filter((name) -> !name.isEmpty()).toList() : List.of();
+		List<String> invalid = new ArrayList<>();
+		lockTimeout = Range.ABOVE_ZERO_OR_OFF.check("FERRY_LOCK_TIMEOUT", lockTimeout, invalid);
+		statementTimeout = Range.ZERO_OR_MORE_OR_OFF.check("FERRY_STATEMENT_TIMEOUT", statementTimeout, invalid);
+		idleInTransactionTimeout = Range.ZERO_OR_MORE_OR_OFF.check("FERRY_IDLE_IN_TRANSACTION_TIMEOUT",
+				idleInTransactionTimeout, invalid);
+		socketTimeout = Range.ZERO_OR_MORE_OR_OFF.check("FERRY_SOCKET_TIMEOUT", socketTimeout, invalid);
+		Range.ZERO_OR_MORE.check("FERRY_CONNECT_TIMEOUT", connectTimeout, invalid);
+		Range.ZERO_OR_MORE.check("FERRY_STOP_TIMEOUT", stopTimeout, invalid);
+		Range.ZERO_OR_MORE.check("FERRY_LOCK_RETRY_DELAY", lockRetryDelay, invalid);
+		Range.ABOVE_ZERO.check("FERRY_SNAPSHOT_TIMEOUT", snapshot.timeout(), invalid);
+		Range.ABOVE_ZERO.check("FERRY_REHEARSAL_TIMEOUT", rehearsal.timeout(), invalid);
+		Range.ZERO_OR_MORE.check("FERRY_REHEARSAL_LOCK_BUDGET", rehearsal.lockBudget(), invalid);
+		if (socketTimeout != null && !socketTimeout.isNegative() && !socketTimeout.isZero() && statementTimeout != null
+				&& (statementTimeout.isZero() || socketTimeout.compareTo(statementTimeout) <= 0)) {
+			// A read that gives up first leaves the statement running on the server, holding its locks.
+			invalid.add("FERRY_SOCKET_TIMEOUT must be above FERRY_STATEMENT_TIMEOUT ("
+					+ (statementTimeout.isZero() ? "none" : statementTimeout.toMillis() + " ms")
+					+ "): set a statement timeout below it, or leave FERRY_SOCKET_TIMEOUT unset");
+		}
+		if (lockRetries < 0) {
+			invalid.add("FERRY_LOCK_RETRIES must be 0 or more");
+		}
+		if (snapshot.retain() < 0) {
+			invalid.add("FERRY_SNAPSHOT_RETAIN must be 0 or more");
+		}
+		if (db.port() != null && (db.port() < 1 || db.port() > 65535)) {
+			invalid.add("FERRY_DB_PORT must be from 1 to 65535");
+		}
+		checkLocations("FERRY_LOCATIONS", locations, invalid);
+		checkLocations("FERRY_TESTDATA_LOCATIONS", testdataLocations, invalid);
+		if (secretPlaceholderPattern != null && !secretPlaceholderPattern.isBlank()) {
+			try {
+				Pattern.compile(secretPlaceholderPattern);
+			}
+			catch (PatternSyntaxException ex) {
+				invalid.add("FERRY_SECRET_PLACEHOLDER_PATTERN must be a Java regular expression (" + ex.getDescription()
+						+ " near index " + ex.getIndex() + ")");
+			}
+		}
+		if (!invalid.isEmpty()) {
+			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "invalid setting" + ((invalid.size() > 1) ? "s" : "")
+					+ ": " + String.join("; ", invalid) + " (README's Configuration describes each)");
+		}
+	}
+
+	/** A location's prefix must be one that Flyway, as Ferry ships it, reads; Flyway decides which those are. */
+	private static void checkLocations(String variable, List<String> locations, List<String> invalid) {
+		for (String location : locations) {
+			if (location.isBlank()) {
+				continue;
+			}
+			try {
+				new Location(location);
+			}
+			catch (FlywayException ex) {
+				invalid.add(variable + " entry '" + location.substring(0, location.indexOf(':') + 1)
+						+ "...' has a prefix Flyway does not read: use filesystem:<path> or classpath:<path>");
+			}
+		}
+	}
+
+	/** What a duration setting allows. */
+	private enum Range {
+
+		/** Only the lock timeout: its zero would turn the lock-queue protection off, which must be said. */
+		ABOVE_ZERO_OR_OFF("a duration above 0 such as 5s, or off to turn the lock-queue protection off", true, false),
+
+		ZERO_OR_MORE_OR_OFF("0 or off (none), or a duration such as 30s", true, true),
+
+		ZERO_OR_MORE("0 or a duration such as 30s", false, true),
+
+		ABOVE_ZERO("a duration above 0 such as 60m", false, false);
+
+		private final String allowed;
+
+		private final boolean off;
+
+		private final boolean zero;
+
+		Range(String allowed, boolean off, boolean zero) {
+			this.allowed = allowed;
+			this.off = off;
+			this.zero = zero;
+		}
+
+		/** @return the value, {@code off} as {@link Duration#ZERO} */
+		Duration check(String variable, Duration value, List<String> invalid) {
+			if (value == null) {
+				return null;
+			}
+			if (OFF.equals(value)) {
+				if (!this.off) {
+					invalid.add(variable + " cannot be off: it must be " + this.allowed);
+				}
+				return Duration.ZERO;
+			}
+			if (value.isNegative() || (value.isZero() && !this.zero)) {
+				invalid.add(variable + " is " + (value.isNegative() ? "negative" : "0") + ": it must be " + this.allowed);
+			}
+			return value;
+		}
+
 	}
 
 	/**
@@ -112,7 +239,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 * @param host Where the database is when there is no URL; wins over the secret (an RDS-managed master secret has
 	 * only credentials). Unset means the secret's.
 	 * @param port The database's port when there is no URL; wins over the secret. Unset means the secret's, else
-	 * {@code 5432}.
+	 * {@code 5432}. From {@code 1} to {@code 65535}.
 	 * @param name The database when there is no URL; wins over the secret. Unset means the secret's {@code dbname},
 	 * else {@code postgres}.
 	 * @param username Database user. Unset means the secret's.
@@ -144,8 +271,8 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 * @param clusterId Aurora cluster to snapshot before a run that applies something.
 	 * @param instanceId RDS instance to snapshot instead.
 	 * @param retain How many of Ferry's own snapshots of that target to keep; older ones are deleted, others never
-	 * touched.
-	 * @param timeout How long to wait for the snapshot to become available.
+	 * touched. {@code 0} or more.
+	 * @param timeout How long to wait for the snapshot to become available; above {@code 0}.
 	 */
 	public record Snapshot(String clusterId, String instanceId, @DefaultValue("3") int retain,
 			@DefaultValue("60m") Duration timeout) {
@@ -167,9 +294,9 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 * @param clusterId The Aurora cluster to clone. Unset means {@code FERRY_SNAPSHOT_CLUSTER_ID}.
 	 * @param instanceClass The clone's one instance; {@code db.serverless} for a Serverless v2 cluster.
 	 * @param lockBudget The longest a rehearsed migration may hold a lock that blocks writes (SHARE or stronger) on
-	 * an existing relation; longer fails the rehearsal (exit 9).
+	 * an existing relation; longer fails the rehearsal (exit 9). {@code 0} or more.
 	 * @param timeout How long making the clone may take; a clone of Ferry's older than this is a killed run's
-	 * leftover, and the next rehearsal deletes it.
+	 * leftover, and the next rehearsal deletes it. Above {@code 0}.
 	 */
 	public record Rehearsal(String clusterId, @DefaultValue("db.t4g.medium") String instanceClass,
 			@DefaultValue("5s") Duration lockBudget, @DefaultValue("60m") Duration timeout) {

@@ -28,7 +28,7 @@ class LogFormatEnvironmentPostProcessor implements EnvironmentPostProcessor {
 			case "text" -> false;
 			case "" -> environment.containsProperty(ECS_METADATA);
 			default -> throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
-					"FERRY_LOG_FORMAT must be json or text, not '" + format + "'");
+					"FERRY_LOG_FORMAT must be json or text, or unset (json in ECS, else text)");
 		};
 		if (json) {
 			environment.getPropertySources()

@@ -3,8 +3,6 @@ package dev.ferry.database;
 import java.time.Duration;
 
 import dev.ferry.config.FerryProperties;
-import dev.ferry.failure.ExitStatus;
-import dev.ferry.failure.FerryException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -45,13 +43,7 @@ final class NetworkTimeouts {
 		if (socket == null) {
 			return statement.isZero() ? Duration.ZERO : statement.plus(MARGIN_OVER_STATEMENT_TIMEOUT);
 		}
-		if (!socket.isZero() && (statement.isZero() || socket.compareTo(statement) <= 0)) {
-			// A read that gives up first leaves the statement running on the server, holding its locks.
-			throw new FerryException(ExitStatus.CONFIGURATION_INVALID, "FERRY_SOCKET_TIMEOUT (" + socket.toMillis()
-					+ " ms) must be above FERRY_STATEMENT_TIMEOUT (" + ((statement.isZero()) ? "none"
-							: statement.toMillis() + " ms")
-					+ "): set a statement timeout below it, or leave FERRY_SOCKET_TIMEOUT unset");
-		}
+		// FerryProperties has refused one at or below the statement timeout.
 		return socket;
 	}
 

@@ -1,6 +1,7 @@
 package dev.ferry.secrets;
 
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The one rule for which placeholder values are secret, whichever way they reach Ferry: a name matching the secret
@@ -17,7 +18,20 @@ public final class SecretPlaceholders {
 	private final Pattern names;
 
 	public SecretPlaceholders(String pattern) {
-		this.names = Pattern.compile((pattern != null && !pattern.isBlank()) ? pattern : DEFAULT_PATTERN);
+		this.names = compiled((pattern != null && !pattern.isBlank()) ? pattern : DEFAULT_PATTERN);
+	}
+
+	/**
+	 * A pattern that is no regular expression makes every name secret: the run is refused once its settings are bound
+	 * (exit 2), and until then nothing may print a value this rule cannot judge.
+	 */
+	private static Pattern compiled(String pattern) {
+		try {
+			return Pattern.compile(pattern);
+		}
+		catch (PatternSyntaxException ex) {
+			return Pattern.compile(".*", Pattern.DOTALL);
+		}
 	}
 
 	public boolean isSecret(String name, String value) {

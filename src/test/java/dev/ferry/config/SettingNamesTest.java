@@ -37,7 +37,9 @@ class SettingNamesTest {
 					"FERRY_PRODUCTION_ENVIRONMENTS", "FERRY_PLACEHOLDER_<name>", "FERRY_REHEARSAL_LOCK_BUDGET");
 		assertThat(KNOWN.ferry("ferry.lock-timeout").defaultText()).isEqualTo("5s");
 		assertThat(KNOWN.ferry("ferry.production-environments").defaultText()).isEqualTo("prod,production,prd,live");
-		assertThat(KNOWN.ferry("ferry.lock-timeout").description(true)).isEqualTo("`lock_timeout` of the migration session.");
+		assertThat(KNOWN.ferry("ferry.lock-timeout").description(true))
+			.startsWith("`lock_timeout` of the migration session (")
+			.contains("Above `0`; `off` turns this protection off");
 	}
 
 	@Test

@@ -237,6 +237,45 @@ class BadInputsTest {
 		assertThat(run.<String>report("$.command")).isEqualTo("migrate");
 	}
 
+	@Test
+	void settingsOutsideTheirRangeExit2BeforeTheDatabaseIsTouchedNamingEach() {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+
+		// A negative retry delay was exit 1 after the first lock timeout; a zero lock timeout queued the application.
+		FerryRun run = failsCleanly(ferry().env("FERRY_LOCK_TIMEOUT", "0").env("FERRY_LOCK_RETRY_DELAY", "-1s"), 2,
+				"FERRY_LOCK_TIMEOUT is 0: it must be a duration above 0 such as 5s, or off",
+				"FERRY_LOCK_RETRY_DELAY is negative: it must be 0 or a duration");
+
+		assertThat(run.output()).doesNotContain("-1s");
+	}
+
+	@Test
+	void anSslModeThatIsNoneExits2ListingTheModesWithoutWaitingForTheConnectWindow() {
+		this.scripts.write("V4__api_access.sql", V4_API_ACCESS);
+
+		failsCleanly(ferry().env("FERRY_DB_SSL_MODE", "bogus").env("FERRY_CONNECT_TIMEOUT", "60s")
+			.timeout(java.time.Duration.ofSeconds(30)), 2, "FERRY_DB_SSL_MODE", "verify-full");
+	}
+
+	@Test
+	void validateOnANewDatabaseWhoseSchemaIsNotThereYetExits5WithFlywaysReason() {
+		Database empty = Database.create("fault_bad_new");
+		try {
+			FerryRun run = scenario.check(
+					empty.ferry().locations(this.folder).env("FLYWAY_SCHEMAS", "app").run("validate"));
+
+			assertThat(run.exitCode()).as(run.toString()).isEqualTo(5);
+			assertThat(run.<String>report("$.message")).as("the reason, where it was empty")
+				.isEqualTo("Schema \"app\" doesn't exist yet");
+			assertThat(run.output()).contains("Ferry failed (exit 5, validation failed): Schema \"app\" doesn't exist yet");
+			assertThat(empty.single("SELECT count(*) FROM pg_namespace WHERE nspname = 'app'")).as("validate is read-only")
+				.isEqualTo("0");
+		}
+		finally {
+			empty.drop();
+		}
+	}
+
 	private FerryRun failsCleanly(FerryProcess ferry, int exitCode, String... causes) {
 		return failsLike(ferry, exitCode, this.database.dump(), causes);
 	}
