@@ -157,8 +157,10 @@ public final class GracefulStop {
 			}
 			while (!reported && remainingMillis(deadline) > 0);
 			if (!reported && claimReport()) {
-				this.exitCode = ExitStatus.STOPPED.code();
 				reportStopped();
+				// Reported; the run gets a moment more to end what it runs on the server, its statement cancelled.
+				this.finished.await(LAST_WORDS_MILLIS, TimeUnit.MILLISECONDS);
+				Runtime.getRuntime().halt(ExitStatus.STOPPED.code());
 			}
 			else if (reported || this.finished.await(LAST_WORDS_MILLIS, TimeUnit.MILLISECONDS)) {
 				awaitLastWords(LAST_WORDS_MILLIS);
@@ -176,7 +178,7 @@ public final class GracefulStop {
 			this.reportStopped.run();
 		}
 		catch (RuntimeException ex) {
-			logger.error("Ferry failed (exit " + this.exitCode + ", " + ExitStatus.STOPPED.meaning()
+			logger.error("Ferry failed (exit " + ExitStatus.STOPPED.code() + ", " + ExitStatus.STOPPED.meaning()
 					+ "): the run did not stop within FERRY_STOP_TIMEOUT and its report could not be written", ex);
 		}
 	}

@@ -77,6 +77,27 @@ class SigtermEverywhereTest {
 
 	@Test
 	@Timeout(120)
+	void aStopTimeoutOfZeroMidStatementStillWritesTheReportAndLeavesNoSessionBehind() throws Exception {
+		Database database = withV1Applied("fault_stop_zero");
+		try {
+			Scripts.in(this.folder).write("V2__more.sql", "CREATE TABLE more (id int);\nSELECT pg_sleep(60);\n");
+			FerryProcess.Started started = ferry(database).env("FERRY_STOP_TIMEOUT", "0").start();
+			database.awaitActive("pg_sleep", Duration.ofSeconds(60));
+			FerryRun stopped = sigterm(started);
+
+			assertReportedTheStop(stopped);
+			assertNothingLeft(database);
+			assertThat(database.history(CatalogDump.HISTORY_TABLE)).as("V2 rolled back").containsExactly("1:true");
+			assertThat(database.tableExists("public.more")).isFalse();
+			scenario.converged.incrementAndGet();
+		}
+		finally {
+			database.drop();
+		}
+	}
+
+	@Test
+	@Timeout(120)
 	void sigtermWhileTheDriftCheckWaitsOnALockedRecordExits11AppliesNothingAndLeavesNoSession() throws Exception {
 		Database database = withV1Applied("fault_stop_check");
 		try (Connection locker = database.connect()) {
