@@ -72,6 +72,11 @@ public class FerryApplication {
 			context.getBeanFactory().registerSingleton("secretMasker", masker);
 			context.getBeanFactory().registerSingleton("runRecord", record);
 		});
+		GracefulStop stop = GracefulStop.jvm();
+		stop.reportIfStuck(() -> report(record, new FerryException(ExitStatus.STOPPED, "stopped by SIGTERM; the run"
+				+ " did not stop within FERRY_STOP_TIMEOUT, the server rolls back what it was running when the"
+				+ " connection closes; migrations applied before it stay applied, a rerun continues from there"), null,
+				masker, args));
 		FerryException failure = null;
 		Throwable thrown = null;
 		try {
@@ -89,8 +94,10 @@ public class FerryApplication {
 		// A stop interrupts this thread, also after the command succeeded: the report must not fail on it.
 		Thread.interrupted();
 		int exitCode = (failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code();
-		report(record, failure, thrown, masker, args);
-		GracefulStop.jvm().finished(exitCode);
+		if (stop.claimReport()) {
+			report(record, failure, thrown, masker, args);
+		}
+		stop.finished(exitCode);
 		return exitCode;
 	}
 

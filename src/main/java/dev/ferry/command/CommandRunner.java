@@ -7,6 +7,8 @@ import java.util.Map;
 import dev.ferry.config.FerryCommand;
 import dev.ferry.config.FerryProperties;
 import dev.ferry.database.DatabaseReadiness;
+import dev.ferry.failure.ExitStatus;
+import dev.ferry.failure.FerryException;
 import dev.ferry.migration.MigrationPlans;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;
@@ -75,6 +77,10 @@ class CommandRunner implements ApplicationRunner {
 					this.masker);
 			Map<String, Resource> scripts = command.readsScripts() ? this.plans.verifiedScripts() : Map.of();
 			command.run(scripts);
+			if (this.stop.requested()) {
+				// The stop came during a step that finishes anyway (the drift record): the run still ends as stopped.
+				throw new FerryException(ExitStatus.STOPPED, "the command had done its work when the stop came");
+			}
 		}
 		catch (RuntimeException ex) {
 			this.record.failed(this.stop.requested());

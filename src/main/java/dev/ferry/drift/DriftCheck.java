@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 
 import dev.ferry.config.FerryProperties;
 import dev.ferry.secrets.SecretMasker;
+import dev.ferry.stop.GracefulStop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
@@ -31,7 +32,7 @@ import org.springframework.stereotype.Component;
  * on since then, does not compare at all.
  */
 @Component
-public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker masker) {
+public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker masker, GracefulStop stop) {
 
 	private static final Log logger = LogFactory.getLog(DriftCheck.class);
 
@@ -57,7 +58,8 @@ public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker
 	}
 
 	private DriftFindings compare() throws SQLException {
-		try (Connection connection = dataSource().getConnection()) {
+		try (Connection connection = dataSource().getConnection();
+				GracefulStop.Watch stoppable = this.stop.cancelsOnStop(connection)) {
 			connection.setReadOnly(true);
 			connection.setAutoCommit(false);
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -110,10 +112,16 @@ public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker
 	 * @param schemaVersion the schema's version after the run
 	 */
 	public void record(String schemaVersion) {
-		try (Connection connection = dataSource().getConnection()) {
+		// A SIGTERM cancels the lock wait (and whatever else is running), so that no session outlives the process.
+		try (Connection connection = dataSource().getConnection();
+				GracefulStop.Watch stoppable = this.stop.cancelsOnStop(connection)) {
 			JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
 			HistoryTable history = HistoryTable.of(configuration(), jdbc);
 			prepare(jdbc, "SET");
+			if (this.stop.requested()) {
+				// Stopped before the wait began: nothing would cancel it.
+				throw new IllegalStateException("stopped by SIGTERM before the record's lock was taken");
+			}
 			// Runners that finish together take turns, each reading the catalog only once the one before committed.
 			// (The two-key form: a key space apart from Flyway's one-key lock.)
 			// Its one value is void: reading it would make the driver look its type up, statements on the wire
