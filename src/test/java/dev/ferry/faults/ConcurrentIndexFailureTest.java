@@ -72,7 +72,7 @@ class ConcurrentIndexFailureTest {
 		try {
 			try (Connection writer = writerHoldingTheTable(database)) {
 				FerryProcess.Started started = ferry(database).env("FERRY_LOCK_TIMEOUT", "60s").start();
-				database.awaitSession("query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
+				database.awaitSession("query LIKE '%CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
 						Duration.ofSeconds(60));
 				assertThat(validity(database)).as("the build has created its index and waits on the writer")
 					.isEqualTo("f");
