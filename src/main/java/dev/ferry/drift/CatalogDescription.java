@@ -77,7 +77,11 @@ record CatalogDescription(SortedMap<String, String> objects) {
 					+ " JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid"
 					+ " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + MANAGED_RELATION
 					+ " AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conindid = x.indexrelid"
-					+ " AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))",
+					+ " AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))"
+					// An index a concurrent build cut short left invalid (a kill, a lock timeout) is no object of the
+					// schema: no query uses it, and the rerun of its build drops it first. An ON ONLY parent is
+					// invalid by design until its partitions' indexes are attached, and is described.
+					+ " AND (x.indisvalid OR ic.relkind = 'I')",
 			// Triggers (a foreign key's internal ones are the constraint's)
 			"SELECT 'trigger ' || " + NAME + " || '.' || quote_ident(tg.tgname), pg_get_triggerdef(tg.oid)"
 					+ " || CASE tg.tgenabled WHEN 'D' THEN ' (disabled)' WHEN 'R' THEN ' (enabled on replica only)'"

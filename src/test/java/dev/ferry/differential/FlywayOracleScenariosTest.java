@@ -130,6 +130,36 @@ class FlywayOracleScenariosTest {
 	}
 
 	@Test
+	void thePartitionedIndexPatternThenAFailedAttachLeavesWhatFlywayLeaves() {
+		try (Twins twins = Twins.in(this.folder)) {
+			twins.scripts()
+				.write("V1__table.sql", """
+						CREATE TABLE measurement (id int, at date) PARTITION BY RANGE (at);
+						CREATE TABLE measurement_2025 PARTITION OF measurement FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+						CREATE TABLE measurement_2026 PARTITION OF measurement FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+						INSERT INTO measurement SELECT i, date '2025-01-01' + i FROM generate_series(1, 600) i;
+						""")
+				.write("V2__parent_index.sql", "CREATE INDEX measurement_at_idx ON ONLY measurement (at);")
+				.write("V3__index_2025.sql",
+						"CREATE INDEX CONCURRENTLY IF NOT EXISTS measurement_2025_at_idx ON measurement_2025 (at);")
+				.write("V4__index_2026.sql",
+						"CREATE INDEX CONCURRENTLY IF NOT EXISTS measurement_2026_at_idx ON measurement_2026 (at);")
+				.write("V5__attach.sql", """
+						ALTER INDEX measurement_at_idx ATTACH PARTITION measurement_2025_at_idx;
+						ALTER INDEX measurement_at_idx ATTACH PARTITION measurement_2026_at_idx_typo;
+						""");
+			assertThat(twins.migrate().succeeded()).as("the parent stays invalid, V5 names no index").isFalse();
+
+			twins.scripts().write("V5__attach.sql", """
+					ALTER INDEX measurement_at_idx ATTACH PARTITION measurement_2025_at_idx;
+					ALTER INDEX measurement_at_idx ATTACH PARTITION measurement_2026_at_idx;
+					""");
+			assertThat(twins.rerun().succeeded()).isTrue();
+			assertThat(twins.migrate().succeeded()).as("a rerun with the parent valid").isTrue();
+		}
+	}
+
+	@Test
 	void anEnumValueAddedThenUsedLeavesWhatFlywayLeaves() {
 		try (Twins twins = Twins.in(this.folder)) {
 			twins.scripts()

@@ -18,8 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A {@code CREATE INDEX CONCURRENTLY IF NOT EXISTS} migration (the shape of the sample's V4, in a fixture of its
- * own) that times out on a writer's open transaction, or fails on the data: it never ends as an invalid index
- * recorded as applied. A lock timeout is retried and ends in exit 7 with no failed history row, so the next run
+ * own) that times out on a writer's open transaction, is killed with -9 while it waits, or fails on the data: it
+ * never ends as an invalid index recorded as applied, and the invalid index a cut-short build leaves is no drift,
+ * so the rerun converges under {@code FERRY_DRIFT=fail} (what the example sets for prod). A lock timeout is retried and ends in exit 7 with no failed history row, so the next run
  * builds the index; any other failure keeps Flyway's failed row (exit 6), and repair followed by a rerun builds a
  * valid index.
  */
@@ -49,10 +50,47 @@ class ConcurrentIndexFailureTest {
 			assertThat(blocked.exitCode()).as(blocked.toString()).isEqualTo(7);
 			assertThat(blocked.<String>report("$.error.sqlState")).isEqualTo("55P03");
 			assertThat(database.history(CatalogDump.HISTORY_TABLE)).as("no failed row of V2").containsExactly("1:true");
+			assertThat(validity(database)).as("the build's leftover, whose drop could not get its lock either")
+				.isEqualTo("f");
 
-			FerryRun rerun = scenario.check(ferry(database).run());
+			FerryRun rerun = scenario.check(ferry(database).env("FERRY_DRIFT", "fail").run());
 
 			assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+			assertThat(rerun.<String>report("$.driftCheck")).as("Ferry's own leftover is no drift").startsWith("no drift");
+			assertValidIndexApplied(database);
+		}
+		finally {
+			database.drop();
+		}
+	}
+
+	@Test
+	@Timeout(180)
+	void aKillNineInsideTheBuildLeavesAnInvalidIndexThatIsNoDriftAndTheRerunUnderFailDriftBuildsItValid()
+			throws Exception {
+		Database database = prepared(false);
+		try {
+			try (Connection writer = writerHoldingTheTable(database)) {
+				FerryProcess.Started started = ferry(database).env("FERRY_LOCK_TIMEOUT", "60s").start();
+				database.awaitSession("query LIKE '%CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
+						Duration.ofSeconds(60));
+				assertThat(validity(database)).as("the build has created its index and waits on the writer")
+					.isEqualTo("f");
+				started.process().destroyForcibly();
+				FerryRun killed = scenario.check(started.await());
+				assertThat(killed.exitCode()).as(killed.toString()).isNotZero();
+				scenario.faults.incrementAndGet();
+				// The server notices the client is gone (client_connection_check_interval) and ends the build.
+				assertThat(database.ferryLeftoversAfter(Duration.ofSeconds(30))).isEmpty();
+			}
+			assertThat(validity(database)).as("the killed build's leftover").isEqualTo("f");
+			assertThat(database.history(CatalogDump.HISTORY_TABLE)).containsExactly("1:true");
+
+			FerryRun rerun = scenario.check(ferry(database).env("FERRY_DRIFT", "fail").run());
+
+			assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+			assertThat(rerun.<String>report("$.driftCheck")).as("Ferry's own leftover is no drift").startsWith("no drift");
+			assertThat(rerun.output()).contains("Dropped the invalid index " + INDEX);
 			assertValidIndexApplied(database);
 		}
 		finally {
@@ -139,9 +177,13 @@ class ConcurrentIndexFailureTest {
 		return writer;
 	}
 
+	/** {@code t} or {@code f}. */
+	private static String validity(Database database) {
+		return database.single("SELECT indisvalid FROM pg_index WHERE indexrelid = '" + INDEX + "'::regclass");
+	}
+
 	private static void assertValidIndexApplied(Database database) {
-		assertThat(database.single("SELECT indisvalid FROM pg_index WHERE indexrelid = '" + INDEX + "'::regclass"))
-			.as("the index is valid").isEqualTo("t");
+		assertThat(validity(database)).as("the index is valid").isEqualTo("t");
 		assertThat(database.history(CatalogDump.HISTORY_TABLE)).containsExactly("1:true", "2:true");
 		assertThat(database.historyProblems()).isEmpty();
 		scenario.converged.incrementAndGet();
