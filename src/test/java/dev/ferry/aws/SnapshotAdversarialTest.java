@@ -253,7 +253,7 @@ class SnapshotAdversarialTest {
 		return FerryProcess.against(database)
 			.aws(this.moto)
 			.locations(scripts.folder())
-			.env("FERRY_ENVIRONMENT", "dev")
+			.env("FERRY_ENVIRONMENT", "staging")
 			.env("FERRY_SNAPSHOT_RETAIN", "0")
 			.env("FERRY_DRIFT", "off")
 			.env("FERRY_SNAPSHOT_CLUSTER_ID", this.cluster);
