@@ -78,8 +78,10 @@ public class PreMigrationSnapshot implements DisposableBean {
 	 */
 	public String take(String targetVersion) {
 		String id = identifier(targetVersion);
-		List<Tag> tags = List.of(tag(MANAGED_TAG, "true"), tag("ferry:environment", RdsIdentifiers.tagValue(this.environment)),
-				tag("ferry:target-version", (targetVersion != null) ? RdsIdentifiers.tagValue(targetVersion) : "none"), tag(RUN_TAG, IN_FLIGHT));
+		List<Tag> tags = List.of(tag(MANAGED_TAG, "true"),
+				tag("ferry:environment", RdsIdentifiers.tagValue(this.environment)),
+				tag("ferry:target-version", (targetVersion != null) ? RdsIdentifiers.tagValue(targetVersion) : "none"),
+				tag(RUN_TAG, IN_FLIGHT));
 		long started = System.nanoTime();
 		try {
 			if (this.settings.clusterId() != null) {
@@ -94,9 +96,12 @@ public class PreMigrationSnapshot implements DisposableBean {
 							(wait) -> wait.waitTimeout(this.settings.timeout())));
 			}
 			else {
-				this.taken = this.rds.createDBSnapshot((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
-					.dbSnapshotIdentifier(id)
-					.tags(tags)).dbSnapshot().dbSnapshotArn();
+				this.taken = this.rds
+					.createDBSnapshot((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
+						.dbSnapshotIdentifier(id)
+						.tags(tags))
+					.dbSnapshot()
+					.dbSnapshotArn();
 				failIfNotAvailable(this.rds.waiter()
 					.waitUntilDBSnapshotAvailable((request) -> request.dbSnapshotIdentifier(id),
 							(wait) -> wait.waitTimeout(this.settings.timeout())));
@@ -222,7 +227,8 @@ public class PreMigrationSnapshot implements DisposableBean {
 	String identifier(String targetVersion) {
 		// The stamp and the version say which snapshot this is, the 4 hex digits keep two runners that start in the
 		// same second apart; the environment's part is cut where the name is long.
-		String stamp = STAMP.format(this.clock.instant()) + "-" + Integer.toHexString(0x1000 + RANDOM.nextInt(0xf000));
+		String stamp = STAMP.format(this.clock.instant()) + "-"
+				+ Integer.toHexString(0x1000 + RANDOM.nextInt(0xf000));
 		String version = (targetVersion != null) ? "-v" + RdsIdentifiers.slug(targetVersion, 24) : "";
 		return RdsIdentifiers.named("ferry", this.environment, stamp + version);
 	}

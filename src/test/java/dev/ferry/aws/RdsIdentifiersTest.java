@@ -65,7 +65,7 @@ class RdsIdentifiersTest {
 	void aLongNameIsCutWhereTheWholeFitsAndTheSuffixIsKept() {
 		String name = RdsIdentifiers.named("ferry", LONG, "20261203-101500-a1b2-v42");
 
-		assertThat(name).hasSize(RdsIdentifiers.MAX_LENGTH - 1).startsWith("ferry-a-very-long-environment")
+		assertThat(name).hasSize(RdsIdentifiers.MAX_LENGTH).startsWith("ferry-a-very-long-environment")
 			.endsWith("-20261203-101500-a1b2-v42");
 	}
 
