@@ -13,15 +13,18 @@ public final class RdsIdentifiers {
 	/** The longest identifier RDS takes for a cluster, a cluster snapshot or a DB snapshot. */
 	public static final int MAX_LENGTH = 63;
 
+	private static final int MAX_TAG_VALUE_LENGTH = 256;
+
 	private RdsIdentifiers() {
 	}
 
 	/**
-	 * A text as a part of an identifier: accents dropped, lower case, every run of other characters one hyphen, at
-	 * most {@code maxLength} long; {@code unnamed} where nothing is left.
+	 * A text as a part of an identifier: compatibility forms folded (fullwidth letters, ligatures), accents dropped,
+	 * lower case, every run of other characters one hyphen, at most {@code maxLength} long; {@code unnamed} where
+	 * nothing is left.
 	 */
 	public static String slug(String text, int maxLength) {
-		String plain = Normalizer.normalize((text != null) ? text : "", Normalizer.Form.NFD).replaceAll("\\p{M}", "");
+		String plain = Normalizer.normalize((text != null) ? text : "", Normalizer.Form.NFKD).replaceAll("\\p{M}", "");
 		String slug = plain.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
 		slug = slug.isEmpty() ? "unnamed" : slug;
 		return (slug.length() > maxLength) ? slug.substring(0, Math.max(1, maxLength)).replaceAll("-$", "") : slug;
@@ -38,6 +41,18 @@ public final class RdsIdentifiers {
 			throw new IllegalArgumentException("no room for the environment in " + prefix + "..." + tail);
 		}
 		return prefix + "-" + slug(environment, room) + tail;
+	}
+
+	/**
+	 * A text as a tag value RDS takes: at most 256 Unicode letters, digits, spaces and {@code _.:/=+-@}; any other
+	 * character becomes {@code _}. The environment's name is a tag, and a team's name can hold anything.
+	 */
+	public static String tagValue(String text) {
+		return text.replaceAll("[^\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]", "_")
+			.codePoints()
+			.limit(MAX_TAG_VALUE_LENGTH)
+			.collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+			.toString();
 	}
 
 }

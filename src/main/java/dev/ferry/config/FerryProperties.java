@@ -270,8 +270,9 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 *
 	 * @param clusterId Aurora cluster to snapshot before a run that applies something.
 	 * @param instanceId RDS instance to snapshot instead.
-	 * @param retain How many of Ferry's own snapshots of that target to keep; older ones are deleted, others never
-	 * touched. {@code 0} or more.
+	 * @param retain How many finished runs' snapshots of that target to keep when a run takes its own; older ones of
+	 * Ferry's are deleted, others never touched. A snapshot of a run in flight is never deleted nor counted, so
+	 * {@code 0} keeps only those: between runs, the last run's (see "The snapshot"). Not below {@code 0}.
 	 * @param timeout How long to wait for the snapshot to become available; above {@code 0}.
 	 */
 	public record Snapshot(String clusterId, String instanceId, @DefaultValue("3") int retain,

@@ -135,7 +135,8 @@ class InvalidIndexCleanup extends EachMigrationCallback {
 					Set.of()))
 			.single();
 		return concurrentBuilds(new PlaceholderSubstitution(configuration, session)
-			.substitute(MigrationScripts.read(resource, configuration), MigrationScripts.fileName(script)));
+			.substitute(MigrationScripts.read(resource, configuration), MigrationScripts.fileName(script), (name) -> false)
+			.text());
 	}
 
 	/**

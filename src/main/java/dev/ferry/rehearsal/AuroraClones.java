@@ -61,7 +61,8 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 			DBCluster source = this.rds.describeDBClusters((request) -> request.dbClusterIdentifier(sourceClusterId))
 				.dbClusters()
 				.get(0);
-			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"), tag(ENVIRONMENT_TAG, environment),
+			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"),
+					tag(ENVIRONMENT_TAG, RdsIdentifiers.tagValue(environment)),
 					tag("ferry:source-cluster", sourceClusterId));
 			logger.info("Cloning cluster " + sourceClusterId + " (copy-on-write, latest restorable time) as " + id);
 			this.rds.restoreDBClusterToPointInTime((request) -> {
@@ -185,7 +186,8 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 			.dbClusters()
 			.stream()
 			.filter((cluster) -> cluster.dbClusterIdentifier().startsWith(prefix))
-			.filter((cluster) -> hasTag(cluster, REHEARSAL_TAG, "true") && hasTag(cluster, ENVIRONMENT_TAG, environment))
+			.filter((cluster) -> hasTag(cluster, REHEARSAL_TAG, "true")
+					&& hasTag(cluster, ENVIRONMENT_TAG, RdsIdentifiers.tagValue(environment)))
 			.filter((cluster) -> cluster.clusterCreateTime() == null || cluster.clusterCreateTime().isBefore(cutoff))
 			.toList();
 		for (DBCluster leftover : leftovers) {

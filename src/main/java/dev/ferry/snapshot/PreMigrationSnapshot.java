@@ -1,10 +1,14 @@
 package dev.ferry.snapshot;
 
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 import dev.ferry.aws.RdsIdentifiers;
 import dev.ferry.config.FerryProperties;
@@ -15,22 +19,39 @@ import org.apache.commons.logging.LogFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.waiters.WaiterResponse;
 import software.amazon.awssdk.services.rds.RdsClient;
-import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
-import software.amazon.awssdk.services.rds.model.DBSnapshot;
 import software.amazon.awssdk.services.rds.model.Tag;
+
+import org.springframework.beans.factory.DisposableBean;
 
 /**
  * The fail-safe rollback: an Aurora cluster (or RDS instance) snapshot taken just before anything is applied,
- * waited for until it is available, tagged as Ferry's. Ferry keeps the newest of its own snapshots and deletes the
- * older ones; automated and other manual snapshots are never touched.
+ * waited for until it is available, tagged as Ferry's and as its run's, in flight until the run ends. Ferry keeps
+ * the newest {@code FERRY_SNAPSHOT_RETAIN} of its finished runs' snapshots and deletes the older ones; a snapshot
+ * whose run is in flight (another runner's, started at the same time) is never deleted, and automated and other
+ * manual snapshots are never touched.
  */
-public class PreMigrationSnapshot {
+public class PreMigrationSnapshot implements DisposableBean {
 
 	static final String MANAGED_TAG = "ferry:managed";
+
+	/** {@value #IN_FLIGHT} from the snapshot until its run ends, however it ends; then {@value #FINISHED}. */
+	static final String RUN_TAG = "ferry:run";
+
+	static final String IN_FLIGHT = "in-flight";
+
+	static final String FINISHED = "finished";
+
+	/**
+	 * How long a snapshot can be in flight: a run that is still marked so after this was killed (kill -9, a lost
+	 * host) before it could say it ended, and its snapshot counts as a finished run's.
+	 */
+	public static final Duration IN_FLIGHT_AT_MOST = Duration.ofDays(1);
 
 	private static final Log logger = LogFactory.getLog(PreMigrationSnapshot.class);
 
 	private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+	private static final SecureRandom RANDOM = new SecureRandom();
 
 	private final RdsClient rds;
 
@@ -39,6 +60,9 @@ public class PreMigrationSnapshot {
 	private final String environment;
 
 	private final Clock clock;
+
+	/** The ARN of the snapshot this run took, once RDS has it. */
+	private volatile String taken;
 
 	public PreMigrationSnapshot(RdsClient rds, FerryProperties properties, Clock clock) {
 		this.rds = rds;
@@ -54,22 +78,30 @@ public class PreMigrationSnapshot {
 	 */
 	public String take(String targetVersion) {
 		String id = identifier(targetVersion);
-		List<Tag> tags = List.of(tag(MANAGED_TAG, "true"), tag("ferry:environment", this.environment),
-				tag("ferry:target-version", (targetVersion != null) ? targetVersion : "none"));
+		List<Tag> tags = List.of(tag(MANAGED_TAG, "true"),
+				tag("ferry:environment", RdsIdentifiers.tagValue(this.environment)),
+				tag("ferry:target-version", (targetVersion != null) ? RdsIdentifiers.tagValue(targetVersion) : "none"),
+				tag(RUN_TAG, IN_FLIGHT));
 		long started = System.nanoTime();
 		try {
 			if (this.settings.clusterId() != null) {
-				this.rds.createDBClusterSnapshot((request) -> request.dbClusterIdentifier(this.settings.clusterId())
-					.dbClusterSnapshotIdentifier(id)
-					.tags(tags));
+				this.taken = this.rds
+					.createDBClusterSnapshot((request) -> request.dbClusterIdentifier(this.settings.clusterId())
+						.dbClusterSnapshotIdentifier(id)
+						.tags(tags))
+					.dbClusterSnapshot()
+					.dbClusterSnapshotArn();
 				failIfNotAvailable(this.rds.waiter()
 					.waitUntilDBClusterSnapshotAvailable((request) -> request.dbClusterSnapshotIdentifier(id),
 							(wait) -> wait.waitTimeout(this.settings.timeout())));
 			}
 			else {
-				this.rds.createDBSnapshot((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
-					.dbSnapshotIdentifier(id)
-					.tags(tags));
+				this.taken = this.rds
+					.createDBSnapshot((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
+						.dbSnapshotIdentifier(id)
+						.tags(tags))
+					.dbSnapshot()
+					.dbSnapshotArn();
 				failIfNotAvailable(this.rds.waiter()
 					.waitUntilDBSnapshotAvailable((request) -> request.dbSnapshotIdentifier(id),
 							(wait) -> wait.waitTimeout(this.settings.timeout())));
@@ -91,19 +123,61 @@ public class PreMigrationSnapshot {
 		});
 	}
 
-	/** Deletes Ferry's own snapshots of the target beyond the newest {@code retain}. */
+	/**
+	 * The run has ended, whichever way (the context closes on every exit path but kill -9): its snapshot is a
+	 * finished run's from now on, which retention counts.
+	 */
+	@Override
+	public void destroy() {
+		String arn = this.taken;
+		if (arn == null) {
+			return;
+		}
+		// A SIGTERM interrupts the run's thread, and the SDK gives up on an interrupted thread.
+		boolean interrupted = Thread.interrupted();
+		try {
+			this.rds.addTagsToResource((request) -> request.resourceName(arn).tags(tag(RUN_TAG, FINISHED)));
+		}
+		catch (SdkException ex) {
+			logger.warn("Could not mark snapshot " + arn + " as its run's end; retention counts it as finished "
+					+ IN_FLIGHT_AT_MOST.toHours() + " hours after it was taken: " + ex.getMessage());
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	/**
+	 * Deletes Ferry's own snapshots of the target that are finished runs' beyond the newest {@code retain} of them,
+	 * and Ferry's failed ones (never a rollback point). One in flight, or in any other state, is left alone.
+	 */
 	void prune(String justTaken) {
 		try {
-			List<String> doomed = (this.settings.clusterId() != null) ? doomedClusterSnapshots(justTaken)
-					: doomedInstanceSnapshots(justTaken);
-			for (String id : doomed) {
-				if (this.settings.clusterId() != null) {
-					this.rds.deleteDBClusterSnapshot((request) -> request.dbClusterSnapshotIdentifier(id));
+			Instant killedBefore = this.clock.instant().minus(IN_FLIGHT_AT_MOST);
+			int kept = 0;
+			for (Owned snapshot : ours()) {
+				if (snapshot.id().equals(justTaken)) {
+					continue;
 				}
-				else {
-					this.rds.deleteDBSnapshot((request) -> request.dbSnapshotIdentifier(id));
+				boolean inFlight = IN_FLIGHT.equals(snapshot.run()) && snapshot.created() != null
+						&& snapshot.created().isAfter(killedBefore);
+				boolean doomed = "failed".equals(snapshot.status());
+				if (!doomed && "available".equals(snapshot.status())) {
+					if (inFlight) {
+						logger.info("Kept snapshot " + snapshot.id() + ": its run is still in flight");
+					}
+					else if (kept < this.settings.retain()) {
+						kept++;
+					}
+					else {
+						doomed = true;
+					}
 				}
-				logger.info("Deleted older snapshot " + id + " (FERRY_SNAPSHOT_RETAIN=" + this.settings.retain() + ")");
+				if (doomed) {
+					delete(snapshot);
+				}
 			}
 		}
 		catch (SdkException ex) {
@@ -112,47 +186,49 @@ public class PreMigrationSnapshot {
 		}
 	}
 
-	private List<String> doomedClusterSnapshots(String justTaken) {
-		List<DBClusterSnapshot> ours = this.rds
+	private void delete(Owned snapshot) {
+		if (this.settings.clusterId() != null) {
+			this.rds.deleteDBClusterSnapshot((request) -> request.dbClusterSnapshotIdentifier(snapshot.id()));
+		}
+		else {
+			this.rds.deleteDBSnapshot((request) -> request.dbSnapshotIdentifier(snapshot.id()));
+		}
+		logger.info("Deleted " + ("failed".equals(snapshot.status()) ? "failed" : "older") + " snapshot "
+				+ snapshot.id() + " (FERRY_SNAPSHOT_RETAIN=" + this.settings.retain() + ")");
+	}
+
+	/** Ferry's manual snapshots of the target, newest first. */
+	private List<Owned> ours() {
+		Stream<Owned> all = (this.settings.clusterId() != null) ? this.rds
 			.describeDBClusterSnapshotsPaginator((request) -> request.dbClusterIdentifier(this.settings.clusterId())
 				.snapshotType("manual"))
 			.dbClusterSnapshots()
 			.stream()
-			.filter((snapshot) -> isFerrys(snapshot.dbClusterSnapshotArn(), snapshot.tagList()))
-			.sorted(Comparator.comparing(DBClusterSnapshot::snapshotCreateTime,
-					Comparator.nullsLast(Comparator.reverseOrder()))
-				.thenComparing(DBClusterSnapshot::dbClusterSnapshotIdentifier, Comparator.reverseOrder()))
+			.map((s) -> new Owned(s.dbClusterSnapshotIdentifier(), s.status(), s.snapshotCreateTime(),
+					tags(s.dbClusterSnapshotArn(), s.tagList())))
+				: this.rds
+					.describeDBSnapshotsPaginator((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
+						.snapshotType("manual"))
+					.dbSnapshots()
+					.stream()
+					.map((s) -> new Owned(s.dbSnapshotIdentifier(), s.status(), s.snapshotCreateTime(),
+							tags(s.dbSnapshotArn(), s.tagList())));
+		return all.filter((snapshot) -> "true".equals(snapshot.tag(MANAGED_TAG)))
+			.sorted(Comparator.comparing(Owned::created, Comparator.nullsLast(Comparator.reverseOrder()))
+				.thenComparing(Owned::id, Comparator.reverseOrder()))
 			.toList();
-		return beyondRetention(ours.stream().map(DBClusterSnapshot::dbClusterSnapshotIdentifier).toList(), justTaken);
 	}
 
-	private List<String> doomedInstanceSnapshots(String justTaken) {
-		List<DBSnapshot> ours = this.rds
-			.describeDBSnapshotsPaginator((request) -> request.dbInstanceIdentifier(this.settings.instanceId())
-				.snapshotType("manual"))
-			.dbSnapshots()
-			.stream()
-			.filter((snapshot) -> isFerrys(snapshot.dbSnapshotArn(), snapshot.tagList()))
-			.sorted(Comparator.comparing(DBSnapshot::snapshotCreateTime, Comparator.nullsLast(Comparator.reverseOrder()))
-				.thenComparing(DBSnapshot::dbSnapshotIdentifier, Comparator.reverseOrder()))
-			.toList();
-		return beyondRetention(ours.stream().map(DBSnapshot::dbSnapshotIdentifier).toList(), justTaken);
-	}
-
-	private List<String> beyondRetention(List<String> newestFirst, String justTaken) {
-		int keep = Math.max(1, this.settings.retain());
-		return newestFirst.stream().skip(keep).filter((id) -> !id.equals(justTaken)).toList();
-	}
-
-	private boolean isFerrys(String arn, List<Tag> tags) {
-		List<Tag> known = (tags != null && !tags.isEmpty()) ? tags
+	private List<Tag> tags(String arn, List<Tag> listed) {
+		return (listed != null && !listed.isEmpty()) ? listed
 				: this.rds.listTagsForResource((request) -> request.resourceName(arn)).tagList();
-		return known.stream().anyMatch((tag) -> MANAGED_TAG.equals(tag.key()) && "true".equals(tag.value()));
 	}
 
 	String identifier(String targetVersion) {
-		// The stamp and the version say which snapshot this is; the environment's part is cut where the name is long.
-		String stamp = STAMP.format(this.clock.instant());
+		// The stamp and the version say which snapshot this is, the 4 hex digits keep two runners that start in the
+		// same second apart; the environment's part is cut where the name is long.
+		String stamp = STAMP.format(this.clock.instant()) + "-"
+				+ Integer.toHexString(0x1000 + RANDOM.nextInt(0xf000));
 		String version = (targetVersion != null) ? "-v" + RdsIdentifiers.slug(targetVersion, 24) : "";
 		return RdsIdentifiers.named("ferry", this.environment, stamp + version);
 	}
@@ -164,6 +240,19 @@ public class PreMigrationSnapshot {
 
 	private static Tag tag(String key, String value) {
 		return Tag.builder().key(key).value(value).build();
+	}
+
+	/** One of Ferry's snapshots, cluster or instance, as retention sees it. */
+	private record Owned(String id, String status, Instant created, List<Tag> tags) {
+
+		String tag(String key) {
+			return this.tags.stream().filter((tag) -> key.equals(tag.key())).map(Tag::value).findFirst().orElse(null);
+		}
+
+		String run() {
+			return tag(RUN_TAG);
+		}
+
 	}
 
 }
