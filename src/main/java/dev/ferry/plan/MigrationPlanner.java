@@ -3,6 +3,7 @@ package dev.ferry.plan;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +12,8 @@ import java.util.function.Predicate;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.placeholders.PlaceholderSubstitution;
+import dev.ferry.plan.Plan.LockCount;
+import dev.ferry.plan.Plan.Omitted;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;
@@ -33,6 +36,20 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * on the PATH. The only queries it sends read the session's names and the existing schemas.
  */
 public class MigrationPlanner {
+
+	/** The statements a plan lists, across its migrations; the rest are counted with their locks. */
+	public static final int STATEMENTS_LISTED = 1000;
+
+	/** The statements a plan lists of one migration. */
+	public static final int STATEMENTS_LISTED_PER_MIGRATION = 200;
+
+	/** How much of a statement's text the plan keeps. */
+	public static final int STATEMENT_CHARS = 4000;
+
+	/** How many different locks the count of a migration's unlisted statements tells apart. */
+	static final int LOCKS_COUNTED = 20;
+
+	static final String OTHER_LOCKS = "other locks";
 
 	private static final Log logger = LogFactory.getLog(MigrationPlanner.class);
 
@@ -72,8 +89,9 @@ public class MigrationPlanner {
 			if (schemas != null) {
 				migrations.add(schemas);
 			}
+			int[] listed = { 0 };
 			for (MigrationInfo migration : pending) {
-				migrations.add(plan(configuration, migration, scripts, substitution, squawk));
+				migrations.add(plan(configuration, migration, scripts, substitution, squawk, listed));
 			}
 			String squawkNote = (squawk == null) ? Squawk.NOT_ON_PATH : squawk.problem();
 			return new Plan(migrations, squawkNote);
@@ -85,8 +103,13 @@ public class MigrationPlanner {
 		}
 	}
 
+	/**
+	 * @param listed how many statements the plan lists so far, across its migrations: past
+	 * {@value #STATEMENTS_LISTED} (or {@value #STATEMENTS_LISTED_PER_MIGRATION} in one migration) a statement is only
+	 * counted, with its locks
+	 */
 	private PlannedMigration plan(Configuration configuration, MigrationInfo migration, Map<String, Resource> scripts,
-			PlaceholderSubstitution substitution, Squawk squawk) {
+			PlaceholderSubstitution substitution, Squawk squawk, int[] listed) {
 		String version = (migration.getVersion() != null) ? migration.getVersion().getVersion() : null;
 		String state = migration.getState().getDisplayName();
 		Resource resource = MigrationScripts.find(scripts, migration.getScript());
@@ -95,22 +118,38 @@ public class MigrationPlanner {
 					? "Java migration " + migration.getScript() + ", statements not known in advance"
 					: migration.getType().name() + " migration, statements not known in advance";
 			return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, List.of(),
-					note, List.of());
+					note, List.of(), null);
 		}
 		String fileName = MigrationScripts.fileName(migration.getScript());
 		PlaceholderSubstitution.Substituted substituted = substitution.substitute(MigrationScripts.read(resource, configuration),
 				fileName, this.isSecret);
 		String text = substituted.text();
 		List<PlannedStatement> statements = new ArrayList<>();
+		Map<String, Integer> omitted = new LinkedHashMap<>();
+		int omittedCount = 0;
 		for (ScriptStatements.Span span : ScriptStatements.spans(text)) {
-			String sql = text.substring(span.start(), span.end());
-			statements.add(new PlannedStatement(this.masker.mask(substituted.masked(span.start(), span.end())),
-					LockTable.of(sql)));
+			StatementLock lock = LockTable.of(text.substring(span.start(), span.end()));
+			if (listed[0] < STATEMENTS_LISTED && statements.size() < STATEMENTS_LISTED_PER_MIGRATION) {
+				String sql = this.masker.mask(substituted.masked(span.start(), span.end()));
+				statements.add(new PlannedStatement(PlanReport.cut(sql, STATEMENT_CHARS), lock));
+				listed[0]++;
+			}
+			else {
+				String key = this.masker.mask(lock.describe());
+				omitted.merge((omitted.size() < LOCKS_COUNTED || omitted.containsKey(key)) ? key : OTHER_LOCKS, 1,
+						Integer::sum);
+				omittedCount++;
+			}
 		}
 		List<SquawkFinding> findings = (squawk != null)
 				? squawk.lint(fileName, this.masker.mask(substituted.masked(0, text.length()))) : List.of();
 		return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, statements,
-				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList());
+				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList(),
+				(omittedCount == 0) ? null : new Omitted(omittedCount, omitted.entrySet()
+					.stream()
+					.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+					.map((entry) -> new LockCount(entry.getKey(), entry.getValue()))
+					.toList()));
 	}
 
 	/**
@@ -138,7 +177,7 @@ public class MigrationPlanner {
 			return null;
 		}
 		return new PlannedMigration(null, "Flyway creates the missing schemas", "(Flyway: create schemas)", Plan.FLYWAY,
-				statements, null, List.of());
+				statements, null, List.of(), null);
 	}
 
 	private SquawkFinding masked(SquawkFinding finding) {
@@ -146,7 +185,7 @@ public class MigrationPlanner {
 				this.masker.mask(finding.help()));
 	}
 
-	/** Logs the plan, a line per migration and per statement. */
+	/** Logs the plan, a line per migration and per statement listed, and one for those past the plan's bound. */
 	public void log(Plan plan) {
 		for (PlannedMigration migration : plan.migrations()) {
 			logger.info(this.masker.mask("Would run " + migration.label() + " (" + migration.state() + ")"
@@ -155,6 +194,9 @@ public class MigrationPlanner {
 			for (PlannedStatement statement : migration.statements()) {
 				logger.info(this.masker.mask("  " + number++ + ". " + oneLine(statement.sql()) + "  -- "
 						+ statement.lock().describe()));
+			}
+			if (migration.omitted() != null) {
+				logger.info(this.masker.mask("  " + PlanReport.omittedLine(migration.omitted())));
 			}
 			for (SquawkFinding finding : migration.findings()) {
 				logger.info(this.masker.mask("  squawk " + finding.level() + " " + finding.rule()

@@ -179,7 +179,7 @@ class RunReportJsonTest {
 		RunRecord record = started("plan");
 		record.planned(new Plan(List.of(
 				new PlannedMigration(null, "Create schema \"app\"", "Create schema \"app\"", Plan.FLYWAY, List.of(),
-						null, List.of()),
+						null, List.of(), null),
 				new PlannedMigration("6", "users", "V6__users.sql", "Pending", List.of(
 						new PlannedStatement("ALTER TABLE app.users ALTER COLUMN id TYPE bigint",
 								new StatementLock("ALTER TABLE ... ALTER COLUMN ... TYPE",
@@ -193,9 +193,10 @@ class RunReportJsonTest {
 						null,
 						List.of(new SquawkFinding("changing-column-type", "Warning", 1, "Changing a column type",
 								"Add a new column instead."),
-								new SquawkFinding("ban-drop-table", "Error", null, "Dropping a table", null))),
+								new SquawkFinding("ban-drop-table", "Error", null, "Dropping a table", null)),
+						null),
 				new PlannedMigration(null, "java thing", "dev.app.R__Thing", "Outdated", List.of(),
-						"a Java migration's statements are not known in advance", List.of())),
+						"a Java migration's statements are not known in advance", List.of(), null)),
 				"squawk not on PATH"));
 		record.finished(new Outcome(Kind.OK, "Migrate would run 2 migrations"), null);
 
