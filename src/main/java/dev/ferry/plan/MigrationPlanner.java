@@ -47,7 +47,7 @@ public class MigrationPlanner {
 	public static final int STATEMENT_CHARS = 4000;
 
 	/** How many different locks the count of a migration's unlisted statements tells apart. */
-	static final int LOCKS_COUNTED = 20;
+	public static final int LOCKS_COUNTED = 20;
 
 	static final String OTHER_LOCKS = "other locks";
 
@@ -131,11 +131,11 @@ public class MigrationPlanner {
 			StatementLock lock = LockTable.of(text.substring(span.start(), span.end()));
 			if (listed[0] < STATEMENTS_LISTED && statements.size() < STATEMENTS_LISTED_PER_MIGRATION) {
 				String sql = this.masker.mask(substituted.masked(span.start(), span.end()));
-				statements.add(new PlannedStatement(PlanReport.cut(sql, STATEMENT_CHARS), lock));
+				statements.add(new PlannedStatement(PlanReport.cut(sql, STATEMENT_CHARS), masked(lock)));
 				listed[0]++;
 			}
 			else {
-				String key = this.masker.mask(lock.describe());
+				String key = PlanReport.cut(this.masker.mask(lock.describe()), PlanReport.NAME_CHARS * 5);
 				omitted.merge((omitted.size() < LOCKS_COUNTED || omitted.containsKey(key)) ? key : OTHER_LOCKS, 1,
 						Integer::sum);
 				omittedCount++;
@@ -180,6 +180,15 @@ public class MigrationPlanner {
 				statements, null, List.of(), null);
 	}
 
+	/** The lock with its relations' names masked, then cut (masked first: a secret cut in two is not masked). */
+	private StatementLock masked(StatementLock lock) {
+		return new StatementLock(lock.form(), lock.locks()
+			.stream()
+			.map((relationLock) -> new StatementLock.RelationLock(relationLock.mode(),
+					PlanReport.cut(this.masker.mask(relationLock.relation()), PlanReport.NAME_CHARS)))
+			.toList(), lock.effect(), lock.note());
+	}
+
 	private SquawkFinding masked(SquawkFinding finding) {
 		return new SquawkFinding(finding.rule(), finding.level(), finding.line(), this.masker.mask(finding.message()),
 				this.masker.mask(finding.help()));
@@ -193,7 +202,7 @@ public class MigrationPlanner {
 			int number = 1;
 			for (PlannedStatement statement : migration.statements()) {
 				logger.info(this.masker.mask("  " + number++ + ". " + oneLine(statement.sql()) + "  -- "
-						+ statement.lock().describe()));
+						+ PlanReport.cut(statement.lock().describe(), PlanReport.NAME_CHARS * 5)));
 			}
 			if (migration.omitted() != null) {
 				logger.info(this.masker.mask("  " + PlanReport.omittedLine(migration.omitted())));

@@ -17,10 +17,13 @@ import dev.ferry.plan.StatementLock.RelationLock;
 public final class PlanReport {
 
 	/** Past this length the Markdown lists no more statements: GitHub takes a step summary up to 1 MiB. */
-	static final int MARKDOWN_CHARS = 256 * 1024;
+	public static final int MARKDOWN_CHARS = 256 * 1024;
+
+	/** How much of a name the Markdown and the log show (PostgreSQL keeps 63 bytes of it). */
+	public static final int NAME_CHARS = 200;
 
 	/** How much of a statement's text the Markdown shows. */
-	static final int MARKDOWN_STATEMENT_CHARS = 2000;
+	public static final int MARKDOWN_STATEMENT_CHARS = 2000;
 
 	private PlanReport() {
 	}
@@ -130,7 +133,7 @@ public final class PlanReport {
 		for (int i = 0; i < lock.locks().size(); i++) {
 			RelationLock relationLock = lock.locks().get(i);
 			text.append((i == 0) ? "" : "; ").append("**").append(relationLock.mode().label()).append("** on `")
-				.append(relationLock.relation()).append('`');
+				.append(cut(relationLock.relation(), NAME_CHARS)).append('`');
 		}
 		if (lock.effect() != null) {
 			text.append(", ").append(lock.rewrites() ? "**" + lock.effect() + "**" : lock.effect());

@@ -34,13 +34,13 @@ public class RunReportWriter {
 	private static final int MAX_DRIFT_LINES = 200;
 
 	/** How many rows a table of migrations in the step summary shows. */
-	private static final int MAX_TABLE_ROWS = 500;
+	public static final int MAX_TABLE_ROWS = 500;
 
 	/** How long a text of the JSON report may be; README's "Run report" says it. */
 	public static final int MAX_TEXT_CHARS = 10_000;
 
 	/** What GitHub takes as one step's summary, 1 MiB, less room for what the job writes there too. */
-	static final long STEP_SUMMARY_BYTES = 1024 * 1024 - 8 * 1024;
+	public static final long STEP_SUMMARY_BYTES = 1024 * 1024 - 8 * 1024;
 
 	private static final Log logger = LogFactory.getLog(RunReportWriter.class);
 
