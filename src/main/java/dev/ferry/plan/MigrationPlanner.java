@@ -135,7 +135,7 @@ public class MigrationPlanner {
 				listed[0]++;
 			}
 			else {
-				String key = PlanReport.cut(this.masker.mask(lock.describe()), PlanReport.NAME_CHARS * 5);
+				String key = lock.describe();
 				omitted.merge((omitted.size() < LOCKS_COUNTED || omitted.containsKey(key)) ? key : OTHER_LOCKS, 1,
 						Integer::sum);
 				omittedCount++;
@@ -144,11 +144,13 @@ public class MigrationPlanner {
 		List<SquawkFinding> findings = (squawk != null)
 				? squawk.lint(fileName, this.masker.mask(substituted.masked(0, text.length()))) : List.of();
 		return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, statements,
-				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList(),
+				(statements.isEmpty() && omittedCount == 0) ? "no statements" : null,
+				findings.stream().map(this::masked).toList(),
 				(omittedCount == 0) ? null : new Omitted(omittedCount, omitted.entrySet()
 					.stream()
 					.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-					.map((entry) -> new LockCount(entry.getKey(), entry.getValue()))
+					.map((entry) -> new LockCount(
+							PlanReport.cut(this.masker.mask(entry.getKey()), PlanReport.NAME_CHARS * 5), entry.getValue()))
 					.toList()));
 	}
 

@@ -74,7 +74,8 @@ public class RunReportWriter {
 		String note = "\n\n_... the rest of this summary (" + String.format(Locale.ENGLISH, "%,d", bytes.length)
 				+ " bytes in all) is not shown: GitHub takes a step summary up to 1 MiB; the JSON report has the"
 				+ " run._\n\n";
-		long room = maxBytes - note.getBytes(StandardCharsets.UTF_8).length;
+		String fence = "\n```";
+		long room = maxBytes - note.getBytes(StandardCharsets.UTF_8).length - fence.length();
 		if (room <= 0) {
 			return "";
 		}
@@ -83,7 +84,7 @@ public class RunReportWriter {
 		int lineEnd = head.lastIndexOf('\n');
 		head = (lineEnd > 0) ? head.substring(0, lineEnd) : "";
 		// An open code fence would swallow the note.
-		return head + (((head.split("\n```", -1).length % 2) == 0) ? "\n```" : "") + note;
+		return head + (((head.split(fence, -1).length % 2) == 0) ? fence : "") + note;
 	}
 
 	private static long existingSize(Path path) {
@@ -125,7 +126,7 @@ public class RunReportWriter {
 		StringBuilder md = new StringBuilder();
 		md.append("### Ferry ").append(report.command()).append(" on `").append(report.environment()).append("`: ");
 		md.append(report.outcome()).append("\n\n");
-		md.append(report.message()).append(" (exit code ").append(report.exitCode()).append(", ");
+		md.append(PlanReport.cut(this.masker.mask(report.message()), MAX_TEXT_CHARS)).append(" (exit code ").append(report.exitCode()).append(", ");
 		md.append(report.durationMs()).append(" ms");
 		if (report.schemaVersion() != null) {
 			md.append(", schema version ").append(report.schemaVersion());
@@ -248,9 +249,9 @@ public class RunReportWriter {
 		return PlanReport.cut(text, 500).replace('`', '\'').replaceAll("\\s+", " ");
 	}
 
-	/** Past {@value #MAX_TABLE_ROWS} rows, the row saying how many more there are. */
+	/** Past {@value #MAX_TABLE_ROWS} rows or the plan's length, the row saying how many more there are. */
 	private static boolean moreRows(StringBuilder md, int row, int rows) {
-		if (row < MAX_TABLE_ROWS) {
+		if (row < MAX_TABLE_ROWS && md.length() < PlanReport.MARKDOWN_CHARS) {
 			return false;
 		}
 		md.append("| ... | ").append(String.format(Locale.ENGLISH, "%,d", rows - row))

@@ -28,9 +28,10 @@ class OutputBoundsDocsTest {
 				+ " are kept whole: their size grows with the number of migrations and objects, not with the scripts.\n"
 				+ "- **Step summary**: under " + n(RunReportWriter.STEP_SUMMARY_BYTES) + " bytes, what the file held"
 				+ " before counted (GitHub refuses a summary over 1 MiB). Tables of migrations show "
-				+ n(RunReportWriter.MAX_TABLE_ROWS) + " rows and say how many more there are; the plan shows statements"
-				+ " (each cut after " + n(PlanReport.MARKDOWN_STATEMENT_CHARS) + " characters) until it has " + n(PlanReport.MARKDOWN_CHARS / 1024)
-				+ " KiB and says how many it left out; a summary still longer is cut at a line, with a note.\n"
+				+ n(RunReportWriter.MAX_TABLE_ROWS) + " rows at most, the plan statements each cut after "
+				+ n(PlanReport.MARKDOWN_STATEMENT_CHARS) + " characters, until the summary has "
+				+ n(PlanReport.MARKDOWN_CHARS / 1024) + " KiB; each says how many it left out. A summary still longer"
+				+ " is cut at a line, with a note.\n"
 				+ "- **Log**: the plan logs the statements the report lists, and one line for the rest of each"
 				+ " migration (`... 499,801 more statements not listed ...; their locks: ROW EXCLUSIVE on event"
 				+ " (499,801)`).\n";

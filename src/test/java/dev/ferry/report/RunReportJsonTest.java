@@ -295,6 +295,45 @@ class RunReportJsonTest {
 		assertThat(actual).isEqualTo(this.mapper.readTree(expected));
 	}
 
+	@Test
+	void aHugeRunStaysUnderGitHubsStepSummaryLimitAndItsJsonTextsAreCutAfterMaskingWithANote() throws Exception {
+		RunRecord record = started("migrate");
+		String longDescription = "d".repeat(3000);
+		for (int i = 1; i <= 20_000; i++) {
+			record.applied(new AppliedMigration(String.valueOf(i), longDescription, "V" + i + "__x.sql", "SQL", i, 1));
+		}
+		record.finished(new Outcome(Kind.APPLIED, "Applied 20000 migrations"), info());
+		// A failing 10 MB statement in Flyway's message, with the secret where the cut falls.
+		String statement = "x".repeat(RunReportWriter.MAX_TEXT_CHARS - 5) + SECRET + "y".repeat(10 * 1024 * 1024);
+		RunReport report = RunReport.of(record, new FerryException(ExitStatus.MIGRATION_FAILED, statement), 1, "42601",
+				ENDED);
+
+		String markdown = RunReportWriter.bounded(this.writer.markdown(report), RunReportWriter.STEP_SUMMARY_BYTES);
+		JsonNode json = this.mapper.readTree(this.writer.json(report));
+
+		assertThat(markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+			.isLessThanOrEqualTo((int) RunReportWriter.STEP_SUMMARY_BYTES);
+		assertThat(markdown).contains(" more not shown; the JSON report lists them all")
+			.doesNotContain(SECRET.substring(0, 6));
+		assertThat(json.at("/applied").size()).isEqualTo(20_000);
+		assertThat(json.at("/error/message").asText()).hasSizeLessThan(RunReportWriter.MAX_TEXT_CHARS + 100)
+			.endsWith(" more characters not shown)")
+			.doesNotContain(SECRET.substring(0, 6));
+	}
+
+	@Test
+	void aSummaryTooLongIsCutAtALineWithItsCodeFenceClosedAndANoteUnderTheRoomLeftInTheFile() {
+		String markdown = "# title\n\n```sql\n" + "SELECT 'caf\u00e9';\n".repeat(100_000) + "```\n";
+
+		String bounded = RunReportWriter.bounded(markdown, 10_000);
+
+		assertThat(bounded.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(10_000);
+		assertThat(bounded).startsWith("# title").contains("SELECT 'caf\u00e9';\n```\n\n_... the rest of this summary")
+			.doesNotContain("\uFFFD");
+		assertThat(RunReportWriter.bounded("short\n", 10_000)).isEqualTo("short\n");
+		assertThat(RunReportWriter.bounded(markdown, 10)).isEmpty();
+	}
+
 	private static SecretMasker masker() {
 		SecretMasker masker = new SecretMasker();
 		masker.register(SECRET);
