@@ -1,9 +1,9 @@
 package dev.ferry.migration;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.file.FileSystemLoopException;
@@ -87,12 +87,15 @@ final class MigrationSourcesCheck {
 	}
 
 	private static void verifyEncoding(String name, Resource script, Configuration configuration) {
-		try (InputStream in = script.getInputStream()) {
-			configuration.getEncoding()
-				.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(in.readAllBytes()));
+		// Streamed: a 66 MB script decoded whole would hold its bytes and twice as many in chars at once.
+		try (Reader in = new InputStreamReader(script.getInputStream(), configuration.getEncoding()
+			.newDecoder()
+			.onMalformedInput(CodingErrorAction.REPORT)
+			.onUnmappableCharacter(CodingErrorAction.REPORT))) {
+			char[] buffer = new char[8192];
+			while (in.read(buffer) >= 0) {
+				// only decoding
+			}
 		}
 		catch (CharacterCodingException ex) {
 			throw new FerryException(ExitStatus.VALIDATION_FAILED, "migration script " + name + " is not valid "

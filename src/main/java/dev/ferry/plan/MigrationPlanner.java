@@ -3,6 +3,7 @@ package dev.ferry.plan;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +12,8 @@ import java.util.function.Predicate;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.placeholders.PlaceholderSubstitution;
+import dev.ferry.plan.Plan.LockCount;
+import dev.ferry.plan.Plan.Omitted;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;
@@ -38,6 +41,20 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  */
 public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, String path) {
 
+	/** The statements a plan lists, across its migrations; the rest are counted with their locks. */
+	public static final int STATEMENTS_LISTED = 1000;
+
+	/** The statements a plan lists of one migration. */
+	public static final int STATEMENTS_LISTED_PER_MIGRATION = 200;
+
+	/** How much of a statement's text the plan keeps. */
+	public static final int STATEMENT_CHARS = 4000;
+
+	/** How many different locks the count of a migration's unlisted statements tells apart. */
+	public static final int LOCKS_COUNTED = 20;
+
+	static final String OTHER_LOCKS = "other locks";
+
 	private static final Log logger = LogFactory.getLog(MigrationPlanner.class);
 
 	/**
@@ -59,8 +76,9 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 			if (schemas != null) {
 				migrations.add(schemas);
 			}
+			int[] listed = { 0 };
 			for (MigrationInfo migration : pending) {
-				migrations.add(plan(configuration, migration, scripts, substitution, squawk));
+				migrations.add(plan(configuration, migration, scripts, substitution, squawk, listed));
 			}
 			String squawkNote = (squawk == null) ? Squawk.NOT_ON_PATH : squawk.problem();
 			return new Plan(migrations, squawkNote);
@@ -72,8 +90,13 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 		}
 	}
 
+	/**
+	 * @param listed how many statements the plan lists so far, across its migrations: past
+	 * {@value #STATEMENTS_LISTED} (or {@value #STATEMENTS_LISTED_PER_MIGRATION} in one migration) a statement is only
+	 * counted, with its locks
+	 */
 	private PlannedMigration plan(Configuration configuration, MigrationInfo migration, Map<String, Resource> scripts,
-			PlaceholderSubstitution substitution, Squawk squawk) {
+			PlaceholderSubstitution substitution, Squawk squawk, int[] listed) {
 		String version = (migration.getVersion() != null) ? migration.getVersion().getVersion() : null;
 		String state = migration.getState().getDisplayName();
 		Resource resource = MigrationScripts.find(scripts, migration.getScript());
@@ -82,22 +105,40 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 					? "Java migration " + migration.getScript() + ", statements not known in advance"
 					: migration.getType().name() + " migration, statements not known in advance";
 			return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, List.of(),
-					note, List.of());
+					note, List.of(), null);
 		}
 		String fileName = MigrationScripts.fileName(migration.getScript());
 		PlaceholderSubstitution.Substituted substituted = substitution.substitute(MigrationScripts.read(resource, configuration),
 				fileName, this.isSecret);
 		String text = substituted.text();
 		List<PlannedStatement> statements = new ArrayList<>();
+		Map<String, Integer> omitted = new LinkedHashMap<>();
+		int omittedCount = 0;
 		for (ScriptStatements.Span span : ScriptStatements.spans(text)) {
-			String sql = text.substring(span.start(), span.end());
-			statements.add(new PlannedStatement(this.masker.mask(substituted.masked(span.start(), span.end())),
-					LockTable.of(sql)));
+			StatementLock lock = LockTable.of(text.substring(span.start(), span.end()));
+			if (listed[0] < STATEMENTS_LISTED && statements.size() < STATEMENTS_LISTED_PER_MIGRATION) {
+				String sql = this.masker.mask(substituted.masked(span.start(), span.end()));
+				statements.add(new PlannedStatement(PlanReport.cut(sql, STATEMENT_CHARS), masked(lock)));
+				listed[0]++;
+			}
+			else {
+				String key = lock.describe();
+				omitted.merge((omitted.size() < LOCKS_COUNTED || omitted.containsKey(key)) ? key : OTHER_LOCKS, 1,
+						Integer::sum);
+				omittedCount++;
+			}
 		}
 		List<SquawkFinding> findings = (squawk != null)
 				? squawk.lint(fileName, this.masker.mask(substituted.masked(0, text.length()))) : List.of();
 		return new PlannedMigration(version, migration.getDescription(), migration.getScript(), state, statements,
-				statements.isEmpty() ? "no statements" : null, findings.stream().map(this::masked).toList());
+				(statements.isEmpty() && omittedCount == 0) ? "no statements" : null,
+				findings.stream().map(this::masked).toList(),
+				(omittedCount == 0) ? null : new Omitted(omittedCount, omitted.entrySet()
+					.stream()
+					.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+					.map((entry) -> new LockCount(
+							PlanReport.cut(this.masker.mask(entry.getKey()), PlanReport.NAME_CHARS * 5), entry.getValue()))
+					.toList()));
 	}
 
 	/**
@@ -125,7 +166,16 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 			return null;
 		}
 		return new PlannedMigration(null, "Flyway creates the missing schemas", "(Flyway: create schemas)", Plan.FLYWAY,
-				statements, null, List.of());
+				statements, null, List.of(), null);
+	}
+
+	/** The lock with its relations' names masked, then cut (masked first: a secret cut in two is not masked). */
+	private StatementLock masked(StatementLock lock) {
+		return new StatementLock(lock.form(), lock.locks()
+			.stream()
+			.map((relationLock) -> new StatementLock.RelationLock(relationLock.mode(),
+					PlanReport.cut(this.masker.mask(relationLock.relation()), PlanReport.NAME_CHARS)))
+			.toList(), lock.effect(), lock.note());
 	}
 
 	private SquawkFinding masked(SquawkFinding finding) {
@@ -133,7 +183,7 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 				this.masker.mask(finding.help()));
 	}
 
-	/** Logs the plan, a line per migration and per statement. */
+	/** Logs the plan, a line per migration and per statement listed, and one for those past the plan's bound. */
 	public void log(Plan plan) {
 		for (PlannedMigration migration : plan.migrations()) {
 			logger.info(this.masker.mask("Would run " + migration.label() + " (" + migration.state() + ")"
@@ -141,7 +191,10 @@ public record MigrationPlanner(SecretMasker masker, Predicate<String> isSecret, 
 			int number = 1;
 			for (PlannedStatement statement : migration.statements()) {
 				logger.info(this.masker.mask("  " + number++ + ". " + oneLine(statement.sql()) + "  -- "
-						+ statement.lock().describe()));
+						+ PlanReport.cut(statement.lock().describe(), PlanReport.NAME_CHARS * 5)));
+			}
+			if (migration.omitted() != null) {
+				logger.info(this.masker.mask("  " + PlanReport.omittedLine(migration.omitted())));
 			}
 			for (SquawkFinding finding : migration.findings()) {
 				logger.info(this.masker.mask("  squawk " + finding.level() + " " + finding.rule()

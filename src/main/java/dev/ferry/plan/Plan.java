@@ -2,6 +2,8 @@ package dev.ferry.plan;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
@@ -27,7 +29,7 @@ public record Plan(List<PlannedMigration> migrations, String squawk) {
 
 	@JsonProperty
 	public int statementCount() {
-		return this.migrations.stream().mapToInt((m) -> m.statements().size()).sum();
+		return this.migrations.stream().mapToInt(PlannedMigration::statementCount).sum();
 	}
 
 	/**
@@ -40,10 +42,17 @@ public record Plan(List<PlannedMigration> migrations, String squawk) {
 	 * @param statements its statements, empty for a Java migration
 	 * @param note what else to say about it (a Java migration's statements are not known in advance)
 	 * @param findings squawk's findings for its script
+	 * @param omitted the statements past the plan's bound, counted, not listed; {@code null} when all are listed
 	 */
-	@JsonPropertyOrder({ "version", "description", "script", "state", "note", "statements", "squawk" })
+	@JsonPropertyOrder({ "version", "description", "script", "state", "note", "statements", "omitted", "squawk" })
 	public record PlannedMigration(String version, String description, String script, String state,
-			List<PlannedStatement> statements, String note, @JsonProperty("squawk") List<SquawkFinding> findings) {
+			List<PlannedStatement> statements, String note, @JsonProperty("squawk") List<SquawkFinding> findings,
+			@JsonInclude(Include.NON_NULL) Omitted omitted) {
+
+		/** Its statements, listed or not. */
+		public int statementCount() {
+			return this.statements.size() + ((this.omitted != null) ? this.omitted.statements() : 0);
+		}
 
 		public String label() {
 			return byFlyway() ? this.script : ((this.version != null) ? "V" + this.version : "R") + " " + this.script;
@@ -57,9 +66,29 @@ public record Plan(List<PlannedMigration> migrations, String squawk) {
 	}
 
 	/**
+	 * The statements of a migration that the plan counts but does not list, so that a script of a million
+	 * statements makes a plan of bounded size.
+	 *
+	 * @param statements how many
+	 * @param locks how many of them take each lock, as {@link StatementLock#describe()} says it, most frequent first
+	 */
+	public record Omitted(int statements, List<LockCount> locks) {
+
+	}
+
+	/**
+	 * @param lock the locks, as {@link StatementLock#describe()} says them; {@code other locks} for the rest
+	 * @param statements how many omitted statements take them
+	 */
+	public record LockCount(String lock, int statements) {
+
+	}
+
+	/**
 	 * One statement as Flyway would send it.
 	 *
-	 * @param sql its text, placeholders substituted, secret values masked
+	 * @param sql its text, placeholders substituted, secret values masked, cut after
+	 * {@value MigrationPlanner#STATEMENT_CHARS} characters
 	 * @param lock the locks it takes, which the JSON report shows beside the statement's text
 	 */
 	public record PlannedStatement(String sql, @JsonUnwrapped StatementLock lock) {

@@ -1,7 +1,10 @@
 package dev.ferry.plan;
 
 import java.util.List;
+import java.util.Locale;
 
+import dev.ferry.plan.Plan.LockCount;
+import dev.ferry.plan.Plan.Omitted;
 import dev.ferry.plan.Plan.PlannedMigration;
 import dev.ferry.plan.Plan.PlannedStatement;
 import dev.ferry.plan.Plan.SquawkFinding;
@@ -12,6 +15,15 @@ import dev.ferry.plan.StatementLock.RelationLock;
  * {@link Plan} itself). The texts are masked already; the report's writer masks them again.
  */
 public final class PlanReport {
+
+	/** Past this length the Markdown lists no more statements: GitHub takes a step summary up to 1 MiB. */
+	public static final int MARKDOWN_CHARS = 256 * 1024;
+
+	/** How much of a name the Markdown and the log show (PostgreSQL keeps 63 bytes of it). */
+	public static final int NAME_CHARS = 200;
+
+	/** How much of a statement's text the Markdown shows. */
+	public static final int MARKDOWN_STATEMENT_CHARS = 2000;
 
 	private PlanReport() {
 	}
@@ -25,7 +37,12 @@ public final class PlanReport {
 			.append((plan.migrationCount() == 1) ? "" : "s").append(", ").append(plan.statementCount())
 			.append(" statement").append((plan.statementCount() == 1) ? "" : "s")
 			.append(", in this order. Locks are PostgreSQL's documented table-level locks for each form.\n\n");
+		int notShown = 0;
 		for (PlannedMigration migration : plan.migrations()) {
+			if (md.length() > MARKDOWN_CHARS) {
+				notShown += migration.statementCount();
+				continue;
+			}
 			if (migration.byFlyway()) {
 				md.append("#### ").append(migration.description()).append("\n\n");
 			}
@@ -38,10 +55,17 @@ public final class PlanReport {
 			}
 			int number = 1;
 			for (PlannedStatement statement : migration.statements()) {
+				if (md.length() > MARKDOWN_CHARS) {
+					notShown += migration.statementCount() - number + 1;
+					break;
+				}
 				StatementLock lock = statement.lock();
+				String sql = cut(statement.sql(), MARKDOWN_STATEMENT_CHARS);
 				md.append(number++).append(". ").append(lockSummary(lock)).append("\n\n");
-				md.append(fence(statement.sql())).append("sql\n").append(statement.sql()).append('\n')
-					.append(fence(statement.sql())).append("\n\n");
+				md.append(fence(sql)).append("sql\n").append(sql).append('\n').append(fence(sql)).append("\n\n");
+			}
+			if (migration.omitted() != null && number > migration.statements().size()) {
+				md.append(omittedLine(migration.omitted())).append("\n\n");
 			}
 			List<SquawkFinding> findings = migration.findings();
 			if (!findings.isEmpty()) {
@@ -60,10 +84,42 @@ public final class PlanReport {
 				md.append('\n');
 			}
 		}
+		if (notShown > 0) {
+			md.append("... ").append(String.format(Locale.ENGLISH, "%,d", notShown))
+				.append(" more statements not shown here; the JSON report lists the first ")
+				.append(MigrationPlanner.STATEMENTS_LISTED).append(" and counts the rest.\n\n");
+		}
 		if (plan.squawk() != null) {
 			md.append("_").append(plan.squawk()).append("_\n\n");
 		}
 		return md.toString();
+	}
+
+	/** The line saying how many statements of a migration the plan counts without listing them, and their locks. */
+	public static String omittedLine(Omitted omitted) {
+		StringBuilder line = new StringBuilder("... ").append(String.format(Locale.ENGLISH, "%,d", omitted.statements()))
+			.append(" more statements not listed (the plan lists at most ")
+			.append(MigrationPlanner.STATEMENTS_LISTED_PER_MIGRATION).append(" per migration, ")
+			.append(MigrationPlanner.STATEMENTS_LISTED).append(" in all); their locks: ");
+		for (int i = 0; i < omitted.locks().size(); i++) {
+			LockCount count = omitted.locks().get(i);
+			line.append((i == 0) ? "" : "; ").append(count.lock()).append(" (")
+				.append(String.format(Locale.ENGLISH, "%,d", count.statements())).append(')');
+		}
+		return line.toString();
+	}
+
+	/**
+	 * The text, cut after {@code max} characters with a note of how many were left out. Cut only a masked text: a
+	 * secret cut in two would no longer be recognized.
+	 */
+	public static String cut(String text, int max) {
+		if (text == null || text.length() <= max) {
+			return text;
+		}
+		int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+		return text.substring(0, end) + " ... (" + String.format(Locale.ENGLISH, "%,d", text.length() - end)
+				+ " more characters not shown)";
 	}
 
 	private static String lockSummary(StatementLock lock) {
@@ -77,7 +133,7 @@ public final class PlanReport {
 		for (int i = 0; i < lock.locks().size(); i++) {
 			RelationLock relationLock = lock.locks().get(i);
 			text.append((i == 0) ? "" : "; ").append("**").append(relationLock.mode().label()).append("** on `")
-				.append(relationLock.relation()).append('`');
+				.append(cut(relationLock.relation(), NAME_CHARS)).append('`');
 		}
 		if (lock.effect() != null) {
 			text.append(", ").append(lock.rewrites() ? "**" + lock.effect() + "**" : lock.effect());

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -32,6 +33,15 @@ public class RunReportWriter {
 
 	private static final int MAX_DRIFT_LINES = 200;
 
+	/** How many rows a table of migrations in the step summary shows. */
+	public static final int MAX_TABLE_ROWS = 500;
+
+	/** How long a text of the JSON report may be; README's "Run report" says it. */
+	public static final int MAX_TEXT_CHARS = 10_000;
+
+	/** What GitHub takes as one step's summary, 1 MiB, less room for what the job writes there too. */
+	public static final long STEP_SUMMARY_BYTES = 1024 * 1024 - 8 * 1024;
+
 	private static final Log logger = LogFactory.getLog(RunReportWriter.class);
 
 	private final SecretMasker masker;
@@ -48,7 +58,41 @@ public class RunReportWriter {
 			write(reportFile, json(report) + "\n", false);
 		}
 		if (stepSummary != null) {
-			write(stepSummary, markdown(report), true);
+			write(stepSummary, bounded(markdown(report), STEP_SUMMARY_BYTES - existingSize(stepSummary)), true);
+		}
+	}
+
+	/**
+	 * The Markdown cut at a line so that it takes at most {@code maxBytes} in UTF-8, with a line saying what was cut;
+	 * every section is bounded already, this is the guarantee that GitHub takes the step summary.
+	 */
+	static String bounded(String markdown, long maxBytes) {
+		byte[] bytes = markdown.getBytes(StandardCharsets.UTF_8);
+		if (bytes.length <= maxBytes) {
+			return markdown;
+		}
+		String note = "\n\n_... the rest of this summary (" + String.format(Locale.ENGLISH, "%,d", bytes.length)
+				+ " bytes in all) is not shown: GitHub takes a step summary up to 1 MiB; the JSON report has the"
+				+ " run._\n\n";
+		String fence = "\n```";
+		long room = maxBytes - note.getBytes(StandardCharsets.UTF_8).length - fence.length();
+		if (room <= 0) {
+			return "";
+		}
+		// A cut inside a character's bytes decodes as a replacement character; the cut at the last line drops it.
+		String head = new String(bytes, 0, (int) room, StandardCharsets.UTF_8);
+		int lineEnd = head.lastIndexOf('\n');
+		head = (lineEnd > 0) ? head.substring(0, lineEnd) : "";
+		// An open code fence would swallow the note.
+		return head + (((head.split(fence, -1).length % 2) == 0) ? fence : "") + note;
+	}
+
+	private static long existingSize(Path path) {
+		try {
+			return Files.exists(path) ? Files.size(path) : 0;
+		}
+		catch (IOException ex) {
+			return 0;
 		}
 	}
 
@@ -61,14 +105,17 @@ public class RunReportWriter {
 		}
 	}
 
-	/** Masks each text value on its own, so that masking can never break the JSON itself. */
+	/**
+	 * Masks each text value on its own, so that masking can never break the JSON itself, and cuts it after
+	 * {@value #MAX_TEXT_CHARS} characters (a failed statement's text in Flyway's message, say).
+	 */
 	private static ObjectMapper maskingMapper(SecretMasker masker) {
 		StdSerializer<String> masked = new StdSerializer<>(String.class) {
 
 			@Override
 			public void serialize(String value, JsonGenerator generator, SerializerProvider provider)
 					throws IOException {
-				generator.writeString(masker.mask(value));
+				generator.writeString(PlanReport.cut(masker.mask(value), MAX_TEXT_CHARS));
 			}
 
 		};
@@ -79,7 +126,7 @@ public class RunReportWriter {
 		StringBuilder md = new StringBuilder();
 		md.append("### Ferry ").append(report.command()).append(" on `").append(report.environment()).append("`: ");
 		md.append(report.outcome()).append("\n\n");
-		md.append(report.message()).append(" (exit code ").append(report.exitCode()).append(", ");
+		md.append(PlanReport.cut(this.masker.mask(report.message()), MAX_TEXT_CHARS)).append(" (exit code ").append(report.exitCode()).append(", ");
 		md.append(report.durationMs()).append(" ms");
 		if (report.schemaVersion() != null) {
 			md.append(", schema version ").append(report.schemaVersion());
@@ -90,7 +137,11 @@ public class RunReportWriter {
 		}
 		if (!report.applied().isEmpty()) {
 			md.append("| Applied | Description | Script | Checksum | Duration |\n| --- | --- | --- | --- | ---: |\n");
+			int row = 0;
 			for (AppliedMigration m : report.applied()) {
+				if (moreRows(md, row++, report.applied().size())) {
+					break;
+				}
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
 				md.append(m.script()).append("` | ").append((m.checksum() != null) ? m.checksum() : "-").append(" | ").append(m.durationMs());
 				md.append(" ms |\n");
@@ -99,7 +150,11 @@ public class RunReportWriter {
 		}
 		if (!report.pending().isEmpty() && report.plan() == null) {
 			md.append("| Pending | Description | Script | State |\n| --- | --- | --- | --- |\n");
+			int row = 0;
 			for (PendingMigration m : report.pending()) {
+				if (moreRows(md, row++, report.pending().size())) {
+					break;
+				}
 				md.append("| ").append(orR(m.version())).append(" | ").append(cell(m.description())).append(" | `");
 				md.append(m.script()).append("` | ").append(m.state()).append(" |\n");
 			}
@@ -121,7 +176,8 @@ public class RunReportWriter {
 					md.append(" at line ").append(error.line());
 				}
 			}
-			md.append(":\n\n```\n").append(error.message()).append("\n```\n\n");
+			md.append(":\n\n```\n").append(PlanReport.cut(this.masker.mask(error.message()), MAX_TEXT_CHARS))
+				.append("\n```\n\n");
 			if (!error.blockers().isEmpty()) {
 				md.append("| Blocked by pid | User | Application | State | For | Transaction open | Query |\n");
 				md.append("| ---: | --- | --- | --- | ---: | ---: | --- |\n");
@@ -190,7 +246,17 @@ public class RunReportWriter {
 	}
 
 	private static String inline(String text) {
-		return text.replace('`', '\'').replaceAll("\\s+", " ");
+		return PlanReport.cut(text, 500).replace('`', '\'').replaceAll("\\s+", " ");
+	}
+
+	/** Past {@value #MAX_TABLE_ROWS} rows or the plan's length, the row saying how many more there are. */
+	private static boolean moreRows(StringBuilder md, int row, int rows) {
+		if (row < MAX_TABLE_ROWS && md.length() < PlanReport.MARKDOWN_CHARS) {
+			return false;
+		}
+		md.append("| ... | ").append(String.format(Locale.ENGLISH, "%,d", rows - row))
+			.append(" more not shown; the JSON report lists them all | | |\n");
+		return true;
 	}
 
 	private static String orR(String version) {

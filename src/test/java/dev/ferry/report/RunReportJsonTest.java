@@ -179,7 +179,7 @@ class RunReportJsonTest {
 		RunRecord record = started("plan");
 		record.planned(new Plan(List.of(
 				new PlannedMigration(null, "Create schema \"app\"", "Create schema \"app\"", Plan.FLYWAY, List.of(),
-						null, List.of()),
+						null, List.of(), null),
 				new PlannedMigration("6", "users", "V6__users.sql", "Pending", List.of(
 						new PlannedStatement("ALTER TABLE app.users ALTER COLUMN id TYPE bigint",
 								new StatementLock("ALTER TABLE ... ALTER COLUMN ... TYPE",
@@ -193,9 +193,10 @@ class RunReportJsonTest {
 						null,
 						List.of(new SquawkFinding("changing-column-type", "Warning", 1, "Changing a column type",
 								"Add a new column instead."),
-								new SquawkFinding("ban-drop-table", "Error", null, "Dropping a table", null))),
+								new SquawkFinding("ban-drop-table", "Error", null, "Dropping a table", null)),
+						null),
 				new PlannedMigration(null, "java thing", "dev.app.R__Thing", "Outdated", List.of(),
-						"a Java migration's statements are not known in advance", List.of())),
+						"a Java migration's statements are not known in advance", List.of(), null)),
 				"squawk not on PATH"));
 		record.finished(new Outcome(Kind.OK, "Migrate would run 2 migrations"), null);
 
@@ -292,6 +293,45 @@ class RunReportJsonTest {
 		assertThat(json).doesNotContain(SECRET).doesNotContain("word-9");
 		JsonNode actual = this.mapper.readTree(json);
 		assertThat(actual).isEqualTo(this.mapper.readTree(expected));
+	}
+
+	@Test
+	void aHugeRunStaysUnderGitHubsStepSummaryLimitAndItsJsonTextsAreCutAfterMaskingWithANote() throws Exception {
+		RunRecord record = started("migrate");
+		String longDescription = "d".repeat(3000);
+		for (int i = 1; i <= 20_000; i++) {
+			record.applied(new AppliedMigration(String.valueOf(i), longDescription, "V" + i + "__x.sql", "SQL", i, 1));
+		}
+		record.finished(new Outcome(Kind.APPLIED, "Applied 20000 migrations"), info());
+		// A failing 10 MB statement in Flyway's message, with the secret where the cut falls.
+		String statement = "x".repeat(RunReportWriter.MAX_TEXT_CHARS - 5) + SECRET + "y".repeat(10 * 1024 * 1024);
+		RunReport report = RunReport.of(record, new FerryException(ExitStatus.MIGRATION_FAILED, statement), 1, "42601",
+				ENDED);
+
+		String markdown = RunReportWriter.bounded(this.writer.markdown(report), RunReportWriter.STEP_SUMMARY_BYTES);
+		JsonNode json = this.mapper.readTree(this.writer.json(report));
+
+		assertThat(markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+			.isLessThanOrEqualTo((int) RunReportWriter.STEP_SUMMARY_BYTES);
+		assertThat(markdown).contains(" more not shown; the JSON report lists them all")
+			.doesNotContain(SECRET.substring(0, 6));
+		assertThat(json.at("/applied").size()).isEqualTo(20_000);
+		assertThat(json.at("/error/message").asText()).hasSizeLessThan(RunReportWriter.MAX_TEXT_CHARS + 100)
+			.endsWith(" more characters not shown)")
+			.doesNotContain(SECRET.substring(0, 6));
+	}
+
+	@Test
+	void aSummaryTooLongIsCutAtALineWithItsCodeFenceClosedAndANoteUnderTheRoomLeftInTheFile() {
+		String markdown = "# title\n\n```sql\n" + "SELECT 'caf\u00e9';\n".repeat(100_000) + "```\n";
+
+		String bounded = RunReportWriter.bounded(markdown, 10_000);
+
+		assertThat(bounded.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(10_000);
+		assertThat(bounded).startsWith("# title").contains("SELECT 'caf\u00e9';\n```\n\n_... the rest of this summary")
+			.doesNotContain("\uFFFD");
+		assertThat(RunReportWriter.bounded("short\n", 10_000)).isEqualTo("short\n");
+		assertThat(RunReportWriter.bounded(markdown, 10)).isEmpty();
 	}
 
 	private static SecretMasker masker() {

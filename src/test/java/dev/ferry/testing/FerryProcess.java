@@ -107,6 +107,12 @@ public final class FerryProcess {
 		return this;
 	}
 
+	/** A JVM option, such as the heap a container of the module's default task size gives Ferry. */
+	public FerryProcess jvmOption(String option) {
+		this.systemProperties.add(option);
+		return this;
+	}
+
 	public FerryProcess timeout(Duration timeout) {
 		this.timeout = timeout;
 		return this;
