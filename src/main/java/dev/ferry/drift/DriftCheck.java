@@ -87,6 +87,7 @@ public class DriftCheck {
 					return DriftFindings.notCompared("no drift check: " + stale + "; Ferry records again after the"
 							+ " next successful migrate");
 				}
+				CatalogRecord.useKey(jdbc, history);
 				CatalogDescription live = describe(jdbc, history);
 				return DriftFindings.compared(record.description().changesTo(live));
 			}
@@ -138,6 +139,7 @@ public class DriftCheck {
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try {
 				int[] mark = history.mark(jdbc);
+				CatalogRecord.prepare(jdbc, history);
 				new CatalogRecord(scope(), serverMajor(connection), CatalogRecord.FORMAT, mark[0], mark[1],
 						schemaVersion, null, describe(jdbc, history))
 					.write(jdbc, history);

@@ -49,6 +49,50 @@ class SecretMaskerTest {
 	}
 
 	@Test
+	void masksASecretAsPostgresqlPrintsItAsByteaInHex() {
+		this.masker.register("Cu-s3cret");
+
+		assertThat(this.masker.mask("default '\\x43752d733363726574'::bytea")).isEqualTo("default '****'::bytea");
+		assertThat(this.masker.mask("within other bytes: \\x0043752d733363726574ff")).isEqualTo("within other bytes: \\x00****ff");
+		assertThat(this.masker.mask("upper case: 43752D733363726574")).isEqualTo("upper case: ****");
+	}
+
+	@Test
+	void masksASecretAsPostgresqlPrintsItAsByteaInTheEscapeFormat() {
+		this.masker.register("caf\u00e9\\tab\tend");
+
+		assertThat(this.masker.mask("bytea: 'caf\\303\\251\\\\tab\\011end'")).isEqualTo("bytea: '****'");
+	}
+
+	@Test
+	void masksASecretWrittenInAnEscapeStringWithBackslashEscapesHexOrOctal() {
+		this.masker.register("it's\\a\nsecret");
+
+		assertThat(this.masker.mask("E'it\\'s\\\\a\\nsecret'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\x69\\x74\\x27\\x73\\x5c\\x61\\x0a\\x73\\x65\\x63\\x72\\x65\\x74'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\x69\\x74\\x27\\x73\\x5C\\x61\\x0A\\x73\\x65\\x63\\x72\\x65\\x74'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\151\\164\\047\\163\\134\\141\\012\\163\\145\\143\\162\\145\\164'")).isEqualTo("E'****'");
+	}
+
+	@Test
+	void masksASecretWithQuotesDoubledInALiteralAndInsideDollarQuotes() {
+		this.masker.register("o'brien's-key");
+
+		assertThat(this.masker.mask("DEFAULT 'o''brien''s-key'::text")).isEqualTo("DEFAULT '****'::text");
+		assertThat(this.masker.mask("AS $$ SELECT 'o''brien''s-key' $$")).isEqualTo("AS $$ SELECT '****' $$");
+		assertThat(this.masker.mask("AS $body$o'brien's-key$body$")).isEqualTo("AS $body$****$body$");
+	}
+
+	@Test
+	void masksASecretJsonEscapedWithQuotesBackslashesAndUnicodeEscapes() {
+		this.masker.register("q\"b\\\u00fcber\u0001");
+
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00FCber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+	}
+
+	@Test
 	void masksThePieceOfASecretThatPostgresqlNamesWhereAQuoteInItBrokeTheStatement() {
 		this.masker.register("abc'defghij");
 
