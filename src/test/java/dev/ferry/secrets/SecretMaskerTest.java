@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
+import dev.ferry.testing.SecretLeaks;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +91,19 @@ class SecretMaskerTest {
 		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
 		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
 		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00FCber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+	}
+
+	@Test
+	void masksEveryFormTheLeakSuiteLooksFor() {
+		String secret = "every-F0rm\"'\\\n\u00e9\tx";
+		this.masker.register(secret);
+
+		String afterTheQuote = secret.substring(secret.indexOf('\'') + 1);
+		for (String form : SecretLeaks.formsOf(secret)) {
+			// The piece after a quote is a secret's only where PostgreSQL names it as the place of a syntax error.
+			String text = form.equals(afterTheQuote) ? "syntax error at or near \"" + form + "\"" : "<" + form + ">";
+			assertThat(this.masker.mask(text)).as(form).doesNotContain(form);
+		}
 	}
 
 	@Test
