@@ -14,6 +14,7 @@ import dev.ferry.testing.PostgresServer;
 import dev.ferry.testing.Scripts;
 import dev.ferry.testing.SecretLeaks;
 import dev.ferry.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -192,6 +193,7 @@ class SecretsNeverLeakTest {
 	 * value: neither the old one (which Ferry no longer knows) nor the new one is in the drift lines, the plan, the
 	 * reports or Ferry's record, at DEBUG, in text and JSON logs.
 	 */
+	@Tag("fault")
 	@ParameterizedTest(name = "{0} logs")
 	@ValueSource(strings = { "text", "json" })
 	void aSecretInTheSchemaNeverLeavesThroughDriftThePlanOrTheRecordNotEvenTheOldOneAfterRotation(String format) {
@@ -204,19 +206,18 @@ class SecretsNeverLeakTest {
 		this.database.execute(ROTATED_BY_HAND.replace("SECRET", current));
 		Scripts.in(this.folder).write("V2__more.sql", "INSERT INTO t (v) VALUES ('${api_token}');");
 		FerryRun plan = ferry(format, current).run("plan");
-		FerryRun check = ferry(format, current).run("drift");
 		FerryRun migrate = ferry(format, current).run();
 
-		assertThat(check.exitCode()).as(check.toString()).isZero();
-		assertThat(check.<List<String>>report("$.drift[*].object")).as(check.toString())
+		assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+		assertThat(migrate.<List<String>>report("$.drift[*].object")).as(migrate.toString())
 			.contains("default of column public.t.v", "default of column public.t.b",
 					"check constraint public.t.t_v_check", "index public.t_v_idx", "definition of trigger public.t.t_touch",
 					"expressions of policy public.t.t_pol", "default of type public.token_d",
 					"check constraint public.token_d.token_d_check", "definition of view public.t_view",
 					"definition of function public.t_fn()");
 		assertThat(plan.exitCode()).as(plan.toString()).isZero();
-		assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
-		for (FerryRun run : List.of(first, plan, check, migrate)) {
+		assertThat(migrate.output()).contains("Drift: definition of view public.t_view changed");
+		for (FerryRun run : List.of(first, plan, migrate)) {
 			assertNoneOf(old, run);
 			assertNoneOf(current, run);
 		}
