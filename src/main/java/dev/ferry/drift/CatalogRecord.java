@@ -13,6 +13,9 @@ import org.springframework.jdbc.support.SqlArrayValue;
  * latest run's. Next to the description it keeps what makes a comparison fair: the history's last rank and row
  * count (a run of plain Flyway, or one that failed halfway, changes the schema without a new record), the managed
  * schemas as configured, the server's major version (which words the definitions) and the description's format.
+ * Each row also holds the key of its digests ({@code digest_key}, made on the server by {@code gen_random_uuid()}),
+ * which Ferry never reads: the server puts it into the transaction's setting {@value #KEY_SETTING}, and the
+ * description's queries take it from there.
  *
  * @param scope the managed schemas as configured when recorded
  * @param serverMajor the server's major version when recorded
@@ -28,8 +31,14 @@ record CatalogRecord(String scope, int serverMajor, int format, int historyRank,
 
 	static final String TABLE = "ferry_catalog_record";
 
-	/** Raised when the description's wording changes, so that an older record is not compared word by word. */
-	static final int FORMAT = 1;
+	/**
+	 * Raised when the description's wording changes, so that an older record is not compared word by word. 2: what can
+	 * hold data is a keyed digest (1 kept it in clear, or as an unkeyed hash).
+	 */
+	static final int FORMAT = 2;
+
+	/** The transaction's setting that holds the digests' key while the catalog is described. */
+	static final String KEY_SETTING = "ferry.catalog_key";
 
 	/** The record of this history table, if Ferry's table and a row for it exist. */
 	static CatalogRecord read(JdbcClient jdbc, HistoryTable history) {
@@ -38,7 +47,7 @@ record CatalogRecord(String scope, int serverMajor, int format, int historyRank,
 			return null;
 		}
 		CatalogRecord record = jdbc.sql("SELECT scope, server_major, format, history_rank, history_rows, schema_version,"
-				+ " recorded_at::text, catalog::text FROM " + table + " WHERE history_table = ?")
+				+ " recorded_at::text FROM " + table + " WHERE history_table = ?")
 			.param(history.qualified())
 			.query((row, n) -> new CatalogRecord(row.getString(1), row.getInt(2), row.getInt(3), row.getInt(4),
 					row.getInt(5), row.getString(6), row.getString(7), null))
@@ -55,29 +64,62 @@ record CatalogRecord(String scope, int serverMajor, int format, int historyRank,
 		return new CatalogDescription(objects);
 	}
 
+	/**
+	 * Puts the key of this history's record into the transaction's setting, on the server, for comparing with a record
+	 * of this {@link #FORMAT}.
+	 */
+	static void useKey(JdbcClient jdbc, HistoryTable history) {
+		jdbc.sql("SELECT set_config('" + KEY_SETTING + "', digest_key, true) IS NOT NULL FROM "
+				+ history.sibling(TABLE) + " WHERE history_table = ?")
+			.param(history.qualified())
+			.query(Boolean.class)
+			.single();
+	}
+
+	/**
+	 * Creates Ferry's table where it is missing (or adds the key to one an older Ferry made) and puts the key of this
+	 * history's record into the transaction's setting: the one it has, else a new one, which {@link #write} keeps.
+	 */
+	static void prepare(JdbcClient jdbc, HistoryTable history) {
+		String table = history.sibling(TABLE);
+		jdbc.sql("CREATE TABLE IF NOT EXISTS " + table + " (history_table text PRIMARY KEY, recorded_at timestamptz NOT"
+				+ " NULL, schema_version text, history_rank integer NOT NULL, history_rows integer NOT NULL, scope text"
+				+ " NOT NULL, server_major integer NOT NULL, format integer NOT NULL, catalog jsonb NOT NULL,"
+				+ " digest_key text NOT NULL)")
+			.update();
+		boolean keyed = jdbc.sql("SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(?)"
+				+ " AND attname = 'digest_key' AND NOT attisdropped)").param(table).query(Boolean.class).single();
+		if (!keyed) {
+			jdbc.sql("ALTER TABLE " + table + " ADD COLUMN digest_key text NOT NULL DEFAULT gen_random_uuid()::text")
+				.update();
+		}
+		jdbc.sql("SELECT set_config('" + KEY_SETTING + "', coalesce((SELECT digest_key FROM " + table
+				+ " WHERE history_table = ?), gen_random_uuid()::text || gen_random_uuid()::text), true) IS NOT NULL")
+			.param(history.qualified())
+			.query(Boolean.class)
+			.single();
+	}
+
 	private CatalogRecord withDescription(CatalogDescription description) {
 		return new CatalogRecord(this.scope, this.serverMajor, this.format, this.historyRank, this.historyRows,
 				this.schemaVersion, this.recordedAt, description);
 	}
 
 	/**
-	 * Writes this record in the connection's transaction, creating Ferry's table where it is missing. A record never
-	 * replaces one taken at a later point of the history, so that runners finishing together leave the newest.
+	 * Writes this record, and the key its digests were made with, in the connection's transaction, after
+	 * {@link #prepare}. A record never replaces one taken at a later point of the history, so that runners finishing
+	 * together leave the newest.
 	 */
 	void write(JdbcClient jdbc, HistoryTable history) {
-		String table = history.sibling(TABLE);
-		jdbc.sql("CREATE TABLE IF NOT EXISTS " + table + " (history_table text PRIMARY KEY, recorded_at timestamptz NOT"
-				+ " NULL, schema_version text, history_rank integer NOT NULL, history_rows integer NOT NULL, scope text"
-				+ " NOT NULL, server_major integer NOT NULL, format integer NOT NULL, catalog jsonb NOT NULL)")
-			.update();
-		jdbc.sql("INSERT INTO " + table + " AS r (history_table,"
-				+ " recorded_at, schema_version, history_rank, history_rows, scope, server_major, format, catalog)"
-				+ " SELECT ?, now(), ?, ?, ?, ?, ?, ?, coalesce(jsonb_object_agg(o.key, o.value), '{}'::jsonb)"
-				+ " FROM unnest(?::text[], ?::text[]) AS o (key, value)"
+		jdbc.sql("INSERT INTO " + history.sibling(TABLE) + " AS r (history_table, recorded_at, schema_version,"
+				+ " history_rank, history_rows, scope, server_major, format, catalog, digest_key)"
+				+ " SELECT ?, now(), ?, ?, ?, ?, ?, ?, coalesce(jsonb_object_agg(o.key, o.value), '{}'::jsonb),"
+				+ " current_setting('" + KEY_SETTING + "') FROM unnest(?::text[], ?::text[]) AS o (key, value)"
 				+ " ON CONFLICT (history_table) DO UPDATE SET recorded_at = EXCLUDED.recorded_at, schema_version ="
 				+ " EXCLUDED.schema_version, history_rank = EXCLUDED.history_rank, history_rows ="
 				+ " EXCLUDED.history_rows, scope = EXCLUDED.scope, server_major = EXCLUDED.server_major, format ="
-				+ " EXCLUDED.format, catalog = EXCLUDED.catalog WHERE r.history_rank <= EXCLUDED.history_rank")
+				+ " EXCLUDED.format, catalog = EXCLUDED.catalog, digest_key = EXCLUDED.digest_key"
+				+ " WHERE r.history_rank <= EXCLUDED.history_rank")
 			.params(history.qualified(), new SqlParameterValue(Types.VARCHAR, this.schemaVersion), this.historyRank, this.historyRows, this.scope,
 					this.serverMajor, this.format,
 					new SqlArrayValue("text", this.description.objects().keySet().toArray()),

@@ -77,6 +77,7 @@ public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker
 					return DriftFindings.notCompared("no drift check: " + stale + "; Ferry records again after the"
 							+ " next successful migrate");
 				}
+				CatalogRecord.useKey(jdbc, history);
 				CatalogDescription live = describe(jdbc, history);
 				return DriftFindings.compared(record.description().changesTo(live));
 			}
@@ -134,6 +135,7 @@ public record DriftCheck(Flyway flyway, FerryProperties properties, SecretMasker
 			connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try {
 				int[] mark = history.mark(jdbc);
+				CatalogRecord.prepare(jdbc, history);
 				new CatalogRecord(scope(), serverMajor(connection), CatalogRecord.FORMAT, mark[0], mark[1],
 						schemaVersion, null, describe(jdbc, history))
 					.write(jdbc, history);

@@ -233,7 +233,7 @@ public class RunReportWriter {
 				md.append(": `").append(inline(drifted.before())).append("` -> `").append(inline(drifted.after()));
 				md.append('`');
 			}
-			else {
+			else if (drifted.before() != null || drifted.after() != null) {
 				md.append(": `").append(inline((drifted.after() != null) ? drifted.after() : drifted.before()));
 				md.append('`');
 			}

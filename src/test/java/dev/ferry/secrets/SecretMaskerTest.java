@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
+import dev.ferry.testing.SecretLeaks;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,63 @@ class SecretMaskerTest {
 		assertThat(this.masker.mask("sql: 'say \"hi\" it''s\\me\nsecond-line'")).isEqualTo("sql: '****'");
 		assertThat(this.masker.mask("logged a line at a time: say \"hi\" it's\\me")).isEqualTo("logged a line at a time: ****");
 		assertThat(this.masker.mask("and: second-line")).isEqualTo("and: ****");
+	}
+
+	@Test
+	void masksASecretAsPostgresqlPrintsItAsByteaInHex() {
+		this.masker.register("Cu-s3cret");
+
+		assertThat(this.masker.mask("default '\\x43752d733363726574'::bytea")).isEqualTo("default '****'::bytea");
+		assertThat(this.masker.mask("within other bytes: \\x0043752d733363726574ff")).isEqualTo("within other bytes: \\x00****ff");
+		assertThat(this.masker.mask("upper case: 43752D733363726574")).isEqualTo("upper case: ****");
+	}
+
+	@Test
+	void masksASecretAsPostgresqlPrintsItAsByteaInTheEscapeFormat() {
+		this.masker.register("caf\u00e9\\tab\tend");
+
+		assertThat(this.masker.mask("bytea: 'caf\\303\\251\\\\tab\\011end'")).isEqualTo("bytea: '****'");
+	}
+
+	@Test
+	void masksASecretWrittenInAnEscapeStringWithBackslashEscapesHexOrOctal() {
+		this.masker.register("it's\\a\nsecret");
+
+		assertThat(this.masker.mask("E'it\\'s\\\\a\\nsecret'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\x69\\x74\\x27\\x73\\x5c\\x61\\x0a\\x73\\x65\\x63\\x72\\x65\\x74'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\x69\\x74\\x27\\x73\\x5C\\x61\\x0A\\x73\\x65\\x63\\x72\\x65\\x74'")).isEqualTo("E'****'");
+		assertThat(this.masker.mask("E'\\151\\164\\047\\163\\134\\141\\012\\163\\145\\143\\162\\145\\164'")).isEqualTo("E'****'");
+	}
+
+	@Test
+	void masksASecretWithQuotesDoubledInALiteralAndInsideDollarQuotes() {
+		this.masker.register("o'brien's-key");
+
+		assertThat(this.masker.mask("DEFAULT 'o''brien''s-key'::text")).isEqualTo("DEFAULT '****'::text");
+		assertThat(this.masker.mask("AS $$ SELECT 'o''brien''s-key' $$")).isEqualTo("AS $$ SELECT '****' $$");
+		assertThat(this.masker.mask("AS $body$o'brien's-key$body$")).isEqualTo("AS $body$****$body$");
+	}
+
+	@Test
+	void masksASecretJsonEscapedWithQuotesBackslashesAndUnicodeEscapes() {
+		this.masker.register("q\"b\\\u00fcber\u0001");
+
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00fcber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+		assertThat(this.masker.mask("{\"m\":\"q\\\"b\\\\\\u00FCber\\u0001\"}")).isEqualTo("{\"m\":\"****\"}");
+	}
+
+	@Test
+	void masksEveryFormTheLeakSuiteLooksFor() {
+		String secret = "every-F0rm\"'\\\n\u00e9\tx";
+		this.masker.register(secret);
+
+		String afterTheQuote = secret.substring(secret.indexOf('\'') + 1);
+		for (String form : SecretLeaks.formsOf(secret)) {
+			// The piece after a quote is a secret's only where PostgreSQL names it as the place of a syntax error.
+			String text = form.equals(afterTheQuote) ? "syntax error at or near \"" + form + "\"" : "<" + form + ">";
+			assertThat(this.masker.mask(text)).as(form).doesNotContain(form);
+		}
 	}
 
 	@Test
