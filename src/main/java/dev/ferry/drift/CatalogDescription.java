@@ -84,7 +84,7 @@ record CatalogDescription(SortedMap<String, String> objects) {
 					+ " n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid WHERE a.attnum > 0 AND NOT"
 					+ " a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND " + MANAGED_RELATION,
 			// Defaults and generation expressions of columns
-			"SELECT CASE WHEN a.attgenerated <> '' THEN 'generation expression of column ' ELSE 'default of column '"
+			"SELECT CASE a.attgenerated WHEN '' THEN 'default of column ' ELSE 'generation expression of column '"
 					+ " END || " + NAME + " || '.' || quote_ident(a.attname), " + keyed("pg_get_expr(ad.adbin, ad.adrelid)")
 					+ " FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum"
 					+ " JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -171,9 +171,9 @@ record CatalogDescription(SortedMap<String, String> objects) {
 					+ " t.typtype = 'd' AND t.typdefault IS NOT NULL AND n.nspname = ANY(:schemas) AND NOT EXISTS"
 					+ " (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND"
 					+ " d.deptype = 'e')",
-			"SELECT CASE WHEN con.contype = 'c' THEN 'check constraint ' ELSE 'constraint ' END"
+			"SELECT CASE con.contype WHEN 'c' THEN 'check constraint ' ELSE 'constraint ' END"
 					+ " || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || '.' || quote_ident(con.conname),"
-					+ " CASE WHEN con.contype = 'c' THEN " + keyed("pg_get_constraintdef(con.oid)")
+					+ " CASE con.contype WHEN 'c' THEN " + keyed("pg_get_constraintdef(con.oid)")
 					+ " ELSE pg_get_constraintdef(con.oid) END FROM pg_constraint con JOIN pg_type t ON"
 					+ " t.oid = con.contypid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = ANY(:schemas)",
 			// Grants on tables, views and sequences; the owner's own privileges are implicit, so left out

@@ -87,8 +87,10 @@ record CatalogRecord(String scope, int serverMajor, int format, int historyRank,
 				+ " NOT NULL, server_major integer NOT NULL, format integer NOT NULL, catalog jsonb NOT NULL,"
 				+ " digest_key text NOT NULL)")
 			.update();
-		boolean keyed = jdbc.sql("SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(?)"
-				+ " AND attname = 'digest_key' AND NOT attisdropped)").param(table).query(Boolean.class).single();
+		boolean keyed = jdbc.sql("SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('"
+				+ table.replace("'", "''") + "') AND attname = 'digest_key' AND NOT attisdropped)")
+			.query(Boolean.class)
+			.single();
 		if (!keyed) {
 			jdbc.sql("ALTER TABLE " + table + " ADD COLUMN digest_key text NOT NULL DEFAULT gen_random_uuid()::text")
 				.update();
