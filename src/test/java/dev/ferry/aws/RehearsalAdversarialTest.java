@@ -62,10 +62,7 @@ class RehearsalAdversarialTest {
 
 	@BeforeEach
 	void createProductionCluster() {
-		this.rds.createDBCluster((r) -> r.dbClusterIdentifier(this.cluster)
-			.engine("aurora-postgresql")
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(this.rds, this.cluster, null);
 	}
 
 	@AfterEach
@@ -166,11 +163,7 @@ class RehearsalAdversarialTest {
 		TestDatabase production = PostgresServer.get().createDatabase();
 		try (AuroraCloneStandIn standIn = new AuroraCloneStandIn(production, this.rds, this.folder.resolve("hosts"))) {
 			String source = "aurora-" + UUID.randomUUID().toString().substring(0, 8);
-			this.rds.createDBCluster((r) -> r.dbClusterIdentifier(source)
-				.engine("aurora-postgresql")
-				.port(standIn.port())
-				.masterUsername("admin_user")
-				.masterUserPassword("moto-only-password"));
+			MotoServer.createAuroraCluster(this.rds, source, standIn.port());
 			AuroraClone pipelines = new AuroraClones(this.rds, Clock.systemUTC()).create(source, this.environment,
 					"db.t4g.medium", TIMEOUT);
 			standIn.copyProduction();

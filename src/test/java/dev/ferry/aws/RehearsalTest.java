@@ -49,11 +49,7 @@ class RehearsalTest {
 	@BeforeEach
 	void createProductionCluster() {
 		this.clone = new AuroraCloneStandIn(this.production, this.rds, this.folder.resolve("hosts"));
-		this.rds.createDBCluster((r) -> r.dbClusterIdentifier(this.cluster)
-			.engine("aurora-postgresql")
-			.port(this.clone.port())
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(this.rds, this.cluster, this.clone.port());
 	}
 
 	@AfterEach

@@ -68,10 +68,7 @@ class SnapshotAdversarialTest {
 
 	@BeforeEach
 	void createCluster() {
-		this.rds.createDBCluster((r) -> r.dbClusterIdentifier(this.cluster)
-			.engine("aurora-postgresql")
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(this.rds, this.cluster, null);
 	}
 
 	@AfterEach
@@ -171,10 +168,7 @@ class SnapshotAdversarialTest {
 		snapshot(old("20200103", 3), Tag.builder().key("ferry:managed").value("TRUE").build());
 		snapshot("before-big-upgrade-" + this.cluster, Tag.builder().key("ferry:run").value("finished").build());
 		String otherCluster = "aurora-other-" + UUID.randomUUID().toString().substring(0, 8);
-		this.rds.createDBCluster((r) -> r.dbClusterIdentifier(otherCluster)
-			.engine("aurora-postgresql")
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(this.rds, otherCluster, null);
 		this.rds.createDBClusterSnapshot((r) -> r.dbClusterIdentifier(otherCluster)
 			.dbClusterSnapshotIdentifier(old("20200104", 4) + "-other")
 			.tags(Tag.builder().key("ferry:managed").value("true").build()));

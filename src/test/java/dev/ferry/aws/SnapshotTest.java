@@ -170,10 +170,7 @@ class SnapshotTest {
 	}
 
 	private void createCluster() {
-		this.rds.createDBCluster((r) -> r.dbClusterIdentifier(this.cluster)
-			.engine("aurora-postgresql")
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(this.rds, this.cluster, null);
 	}
 
 	private void snapshot(String id, Tag tag) {

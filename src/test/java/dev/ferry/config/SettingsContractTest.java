@@ -1,19 +1,12 @@
 package dev.ferry.config;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.ferry.testing.CountingDatabase;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,34 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SettingsContractTest {
 
-	private ServerSocket database;
-
-	private final AtomicInteger connections = new AtomicInteger();
-
-	@BeforeEach
-	void listen() throws IOException {
-		this.database = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-		Thread accepting = new Thread(() -> {
-			while (!this.database.isClosed()) {
-				try (Socket ignored = this.database.accept()) {
-					this.connections.incrementAndGet();
-				}
-				catch (SocketException closed) {
-					return;
-				}
-				catch (IOException ex) {
-					throw new UncheckedIOException(ex);
-				}
-			}
-		}, "counting-database");
-		accepting.setDaemon(true);
-		accepting.start();
-	}
-
-	@AfterEach
-	void close() throws IOException {
-		this.database.close();
-	}
+	@RegisterExtension
+	final CountingDatabase database = new CountingDatabase();
 
 	@ParameterizedTest
 	@ValueSource(strings = { "--help", "-h", "help" })
@@ -63,7 +30,7 @@ class SettingsContractTest {
 		assertThat(answer.output()).contains("Usage: ferry", "migrate", "rehearse", "FERRY_DB_URL", "FERRY_ENVIRONMENT")
 			.contains("README.md, section \"Configuration\"")
 			.doesNotContain("Ferry failed");
-		assertThat(this.connections).as("connections to the database").hasValue(0);
+		assertThat(this.database.connections()).as("connections to the database").hasValue(0);
 	}
 
 	@Test
@@ -74,7 +41,7 @@ class SettingsContractTest {
 		assertThat(answer.output()).isEqualTo(version.text());
 		assertThat(version.dbChecksum()).hasSize(64);
 		assertThat(version.flyway()).matches("\\d+\\.\\d+\\.\\d+.*");
-		assertThat(this.connections).as("connections to the database").hasValue(0);
+		assertThat(this.database.connections()).as("connections to the database").hasValue(0);
 	}
 
 	@Test
@@ -82,7 +49,7 @@ class SettingsContractTest {
 		FerryRun run = ferry().run("--foo");
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.output()).contains("--foo (an argument): not a setting Ferry knows");
-		assertThat(this.connections).hasValue(0);
+		assertThat(this.database.connections()).hasValue(0);
 	}
 
 	@Test
@@ -90,7 +57,7 @@ class SettingsContractTest {
 		FerryRun run = ferry().run("--ferry.comand=info");
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.output()).contains("--ferry.comand (an argument): did you mean --ferry.command?");
-		assertThat(this.connections).hasValue(0);
+		assertThat(this.database.connections()).hasValue(0);
 	}
 
 	@Test
@@ -99,7 +66,7 @@ class SettingsContractTest {
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.output()).contains("FERRY_LOCK_TIMEOUTT: did you mean FERRY_LOCK_TIMEOUT?");
 		assertThat(run.<String>report("$.message")).contains("FERRY_LOCK_TIMEOUTT: did you mean FERRY_LOCK_TIMEOUT?");
-		assertThat(this.connections).hasValue(0);
+		assertThat(this.database.connections()).hasValue(0);
 	}
 
 	@Test
@@ -107,7 +74,7 @@ class SettingsContractTest {
 		FerryRun run = ferry().systemProperty("ferry.lock-timeoutt", "5s").run();
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.output()).contains("ferry.lock-timeoutt (a system property): did you mean ferry.lock-timeout?");
-		assertThat(this.connections).hasValue(0);
+		assertThat(this.database.connections()).hasValue(0);
 	}
 
 	@Test
@@ -129,7 +96,7 @@ class SettingsContractTest {
 	/** Ferry pointed at the counting socket, which accepts a connection and closes it. */
 	private FerryProcess ferry() {
 		return FerryProcess.bare()
-			.env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:" + this.database.getLocalPort() + "/app")
+			.env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:" + this.database.port() + "/app")
 			.env("FERRY_DB_USERNAME", "ferry")
 			.env("FERRY_ENVIRONMENT", "dev");
 	}

@@ -1,31 +1,24 @@
 package dev.ferry.config;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.ferry.failure.CauseChain;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FailureClassifier;
 import dev.ferry.failure.FerryException;
+import dev.ferry.testing.CountingDatabase;
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.PostgresServer;
 import dev.ferry.testing.Scripts;
 import dev.ferry.testing.TestDatabase;
 import dev.ferry.testing.TestSecrets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -175,34 +168,8 @@ class SettingsValidationTest {
 	@Nested
 	class ThroughTheEntryPoint {
 
-		private ServerSocket database;
-
-		private final AtomicInteger connections = new AtomicInteger();
-
-		@BeforeEach
-		void listen() throws IOException {
-			this.database = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-			Thread accepting = new Thread(() -> {
-				while (!this.database.isClosed()) {
-					try (Socket ignored = this.database.accept()) {
-						this.connections.incrementAndGet();
-					}
-					catch (SocketException closed) {
-						return;
-					}
-					catch (IOException ex) {
-						throw new UncheckedIOException(ex);
-					}
-				}
-			}, "counting-database");
-			accepting.setDaemon(true);
-			accepting.start();
-		}
-
-		@AfterEach
-		void close() throws IOException {
-			this.database.close();
-		}
+		@RegisterExtension
+		final CountingDatabase database = new CountingDatabase();
 
 		@Test
 		void everySettingOutsideItsRangeIsExitTwoBeforeAnythingConnectsEachNamedWithWhatItAllows() {
@@ -228,7 +195,7 @@ class SettingsValidationTest {
 			FerryRun run = ferry.run();
 
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-			assertThat(this.connections).as("connections to the database").hasValue(0);
+			assertThat(this.database.connections()).as("connections to the database").hasValue(0);
 			String message = run.report("$.message");
 			assertThat(run.output()).contains("Ferry failed (exit 2, configuration invalid): " + message);
 			assertThat(message).contains("FERRY_LOCK_TIMEOUT is 0: it must be a duration above 0 such as 5s, or off",
@@ -249,7 +216,7 @@ class SettingsValidationTest {
 			FerryRun run = ferry().env("FERRY_STATEMENT_TIMEOUT", "30s").env("FERRY_SOCKET_TIMEOUT", "30s").run();
 
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-			assertThat(this.connections).hasValue(0);
+			assertThat(this.database.connections()).hasValue(0);
 			assertThat(run.<String>report("$.message"))
 				.contains("FERRY_SOCKET_TIMEOUT must be above FERRY_STATEMENT_TIMEOUT (30000 ms)");
 		}
@@ -259,14 +226,14 @@ class SettingsValidationTest {
 			FerryRun run = ferry().env("FERRY_DRIFT", TestSecrets.OTHER_SECRET).run();
 
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
-			assertThat(this.connections).hasValue(0);
+			assertThat(this.database.connections()).hasValue(0);
 			assertThat(run.<String>report("$.message")).contains("FERRY_DRIFT", "it must be one of fail, warn, off");
 		}
 
 		/** Ferry pointed at the counting socket, which accepts a connection and closes it. */
 		private FerryProcess ferry() {
 			return FerryProcess.bare()
-				.env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:" + this.database.getLocalPort() + "/app")
+				.env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:" + this.database.port() + "/app")
 				.env("FERRY_DB_USERNAME", "ferry")
 				.env("FERRY_DB_PASSWORD", TestSecrets.OTHER_SECRET)
 				.env("FERRY_PLACEHOLDER_api_db_password", TestSecrets.API_DB_PASSWORD)

@@ -151,10 +151,7 @@ class SigtermEverywhereTest {
 		MotoServer moto = MotoServer.get();
 		RdsClient rds = moto.rds();
 		String cluster = "aurora-" + UUID.randomUUID().toString().substring(0, 8);
-		rds.createDBCluster((r) -> r.dbClusterIdentifier(cluster)
-			.engine("aurora-postgresql")
-			.masterUsername("admin_user")
-			.masterUserPassword("moto-only-password"));
+		MotoServer.createAuroraCluster(rds, cluster, null);
 		Database database = withV1Applied("fault_stop_snapshot");
 		try (SnapshotsStayCreating rdsProxy = new SnapshotsStayCreating(moto.endpoint())) {
 			FerryProcess.Started started = ferry(database).aws(moto)
@@ -185,11 +182,7 @@ class SigtermEverywhereTest {
 		String cluster = "aurora-" + UUID.randomUUID().toString().substring(0, 8);
 		String environment = "prod-" + UUID.randomUUID().toString().substring(0, 6);
 		try (AuroraCloneStandIn clone = new AuroraCloneStandIn(production, rds, this.folder.resolve("hosts"))) {
-			rds.createDBCluster((r) -> r.dbClusterIdentifier(cluster)
-				.engine("aurora-postgresql")
-				.port(clone.port())
-				.masterUsername("admin_user")
-				.masterUserPassword("moto-only-password"));
+			MotoServer.createAuroraCluster(rds, cluster, clone.port());
 			Scripts scripts = Scripts.in(this.folder.resolve("db"));
 			scripts.folder().toFile().mkdirs();
 			scripts.write("V1__slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);");

@@ -128,6 +128,15 @@ public final class MotoServer {
 		return client(SecretsManagerClient.builder(), Region.of(REGION));
 	}
 
+	/** Creates an Aurora PostgreSQL cluster in moto, its endpoint at this port (moto's default where null). */
+	public static void createAuroraCluster(RdsClient rds, String id, Integer port) {
+		rds.createDBCluster((r) -> r.dbClusterIdentifier(id)
+			.engine("aurora-postgresql")
+			.port(port)
+			.masterUsername("admin_user")
+			.masterUserPassword("moto-only-password"));
+	}
+
 	public RdsClient rds() {
 		return client(RdsClient.builder(), Region.of(REGION));
 	}
