@@ -17,11 +17,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
 import dev.ferry.testing.TestSecrets;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fault suite's bookkeeping: per scenario, how many trials ran, how many faults were injected, how many runs
@@ -241,6 +244,21 @@ public final class FaultLedger implements BeforeAllCallback, AfterAllCallback {
 
 		FerryRun check(FerryRun run) {
 			return FaultLedger.check(run, this);
+		}
+
+		/**
+		 * SIGTERM, as ECS's stop-task sends it, to a started run: the fault, and the time to its exit noted and held
+		 * under the bound (ECS sends SIGKILL 30 s after SIGTERM).
+		 */
+		FerryRun sigterm(FerryProcess.Started started, Duration bound) {
+			long sent = System.nanoTime();
+			started.process().destroy();
+			FerryRun stopped = check(started.await());
+			Duration took = Duration.ofNanos(System.nanoTime() - sent);
+			this.faults.incrementAndGet();
+			note("SIGTERM to exit " + stopped.exitCode() + " in " + took.toMillis() + " ms");
+			assertThat(took).as("SIGTERM to exit; %s", stopped).isLessThan(bound);
+			return stopped;
 		}
 
 	}

@@ -244,14 +244,7 @@ class SigtermEverywhereTest {
 
 	private static FerryRun sigterm(FerryProcess.Started started) {
 		scenario.trials.incrementAndGet();
-		long sent = System.nanoTime();
-		started.process().destroy();
-		FerryRun stopped = scenario.check(started.await());
-		Duration took = Duration.ofNanos(System.nanoTime() - sent);
-		scenario.faults.incrementAndGet();
-		scenario.note("SIGTERM to exit " + stopped.exitCode() + " in " + took.toMillis() + " ms");
-		assertThat(took).as("SIGTERM to exit; %s", stopped).isLessThan(STOP_BOUND);
-		return stopped;
+		return scenario.sigterm(started, STOP_BOUND);
 	}
 
 	private static void assertReportedTheStop(FerryRun stopped) {
