@@ -36,7 +36,7 @@ public class RunReportWriter {
 	/** How many rows a table of migrations in the step summary shows. */
 	public static final int MAX_TABLE_ROWS = 500;
 
-	/** How long a text of the JSON report may be; README's "Run report" says it. */
+	/** How long a text of the JSON report may be; README's "The run report" says it. */
 	public static final int MAX_TEXT_CHARS = 10_000;
 
 	/** What GitHub takes as one step's summary, 1 MiB, less room for what the job writes there too. */

@@ -124,7 +124,7 @@ class SettingsValidationTest {
 					Map.entry("FERRY_SNAPSHOT_RETAIN", "0"), Map.entry("FERRY_DB_PORT", "65535"),
 					Map.entry("FERRY_REHEARSAL_LOCK_BUDGET", "0"), Map.entry("FERRY_SNAPSHOT_TIMEOUT", "1s"),
 					Map.entry("FERRY_SECRET_PLACEHOLDER_PATTERN", "(?i)pass.*"),
-					Map.entry("FERRY_LOCATIONS", "filesystem:/db,classpath:db/migration,db/more")));
+					Map.entry("FERRY_LOCATIONS", "filesystem:/db,classpath:db/migration,sql/more")));
 			assertThat(edges.lockTimeout()).isEqualTo(Duration.ofMillis(1));
 			assertThat(edges.socketTimeout()).isEqualTo(Duration.ofMillis(10001));
 			assertThat(edges.db().port()).isEqualTo(65535);
