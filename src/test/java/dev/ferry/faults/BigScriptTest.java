@@ -69,6 +69,8 @@ class BigScriptTest {
 
 	@Test
 	void halfTheIssuesScriptPlansAndMigratesInHalfTheDefaultTaskSizesHeapWithBoundedOutput() throws Exception {
+		scenario.trials.incrementAndGet();
+		scenario.faults.incrementAndGet();
 		FerryRun plan = run("plan");
 		assertThat(plan.exitCode()).as(tail(plan)).isZero();
 		assertThat(plan.<Integer>report("$.plan.statementCount")).isEqualTo(ROWS + 1);
@@ -81,6 +83,7 @@ class BigScriptTest {
 		assertThat(migrate.exitCode()).as(tail(migrate)).isZero();
 		assertThat(database.column("SELECT count(*)::text FROM event")).containsExactly(String.valueOf(ROWS));
 		assertBounded(migrate);
+		scenario.converged.incrementAndGet();
 	}
 
 	private FerryRun run(String command) {
