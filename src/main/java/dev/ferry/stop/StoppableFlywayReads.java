@@ -2,10 +2,13 @@ package dev.ferry.stop;
 
 import java.util.Set;
 
+import dev.ferry.config.FerryCommand;
+import dev.ferry.config.FerryProperties;
 import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 
+import org.springframework.boot.ApplicationArguments;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,17 +25,29 @@ class StoppableFlywayReads implements Callback {
 	private static final Set<Event> ENDS = Set.of(Event.AFTER_INFO, Event.AFTER_INFO_ERROR, Event.AFTER_VALIDATE,
 			Event.AFTER_VALIDATE_ERROR);
 
+	/**
+	 * Only the commands that change nothing: a callback that Flyway calls around its validate makes Flyway set the
+	 * session's schema outside the migration's transaction, which a script's own ROLLBACK then no longer undoes, so
+	 * a migrate would leave the database other than plain Flyway does.
+	 */
+	private static final Set<FerryCommand> READ_ONLY = Set.of(FerryCommand.PLAN, FerryCommand.INFO,
+			FerryCommand.VALIDATE);
+
 	private final GracefulStop stop;
+
+	private final boolean readOnly;
 
 	private volatile GracefulStop.Watch reading;
 
-	StoppableFlywayReads(GracefulStop stop) {
+	StoppableFlywayReads(GracefulStop stop, ApplicationArguments args, FerryProperties properties) {
 		this.stop = stop;
+		this.readOnly = READ_ONLY
+			.contains(FerryCommand.of(FerryCommand.requested(args.getNonOptionArgs(), properties.command())));
 	}
 
 	@Override
 	public boolean supports(Event event, Context context) {
-		return STARTS.contains(event) || ENDS.contains(event);
+		return this.readOnly && (STARTS.contains(event) || ENDS.contains(event));
 	}
 
 	@Override

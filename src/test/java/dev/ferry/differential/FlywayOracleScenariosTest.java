@@ -66,6 +66,26 @@ class FlywayOracleScenariosTest {
 	}
 
 	@Test
+	void aScriptsOwnRollbackInAManagedSchemaOtherThanPublicLeavesItsLaterObjectsWhereFlywayLeavesThem() {
+		// After the script's ROLLBACK the search path is whatever the session had outside Flyway's transaction: a
+		// schema set at session level around Ferry's own reads of the history (the validate before a migrate on a
+		// database that has one) would put the later table elsewhere than Flyway does.
+		try (Twins twins = Twins.in(this.folder, flyway("schemas", "app"))) {
+			twins.scripts().write("V1__first.sql", "CREATE TABLE first (id int);");
+			assertThat(twins.migrate().succeeded()).isTrue();
+
+			twins.scripts().write("V2__own_rollback.sql", """
+					CREATE TABLE before_rollback (id int);
+					BEGIN;
+					CREATE TABLE rolled_back (id int);
+					ROLLBACK;
+					CREATE TABLE after_rollback (id int);
+					""");
+			assertThat(twins.rerun().succeeded()).isTrue();
+		}
+	}
+
+	@Test
 	void plpgsqlAndDoBodiesWithTheirOwnBeginAndEndApplyAsUnderFlyway() {
 		try (Twins twins = Twins.in(this.folder)) {
 			twins.scripts()
