@@ -11,6 +11,9 @@
 #      against an RDS host name with exit 2, naming the build argument RDS_CA_BUNDLE; nothing connects (the name
 #      is pointed at 127.0.0.1 in the container)
 #   d) the Dockerfile refuses a target/ferry.jar whose db/ is not the build context's (a stale jar)
+#   e) where db/ has test data: the database the block migrated (dev, baked test data), run again with db/migration
+#      mounted as FERRY_LOCATIONS, exits 5 saying the missing scripts are the baked test data and what to set; with
+#      what it says to set, the run is up to date
 # No secret value may appear in any output.
 #
 # PostgreSQL: FERRY_TEST_JDBC_URL, FERRY_TEST_DB_USERNAME, FERRY_TEST_DB_PASSWORD when CI has one running; else a
@@ -194,6 +197,42 @@ check_stale_jar() {
   pass "d) a target/ferry.jar older than db/ fails the build: $(grep -m1 -oE "$stale \([0-9a-f]{64}\)" "$WORK/stale.log")"
 }
 
+# ferry_run [podman run options...] [-- args]: the block's settings, as the block passes them; sets OUT and RC.
+ferry_run() {
+  RC=0
+  OUT=$(FERRY_DB_URL="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB_NAME" FERRY_DB_USERNAME=$PG_USER \
+    FERRY_DB_PASSWORD=$PG_PASSWORD FERRY_ENVIRONMENT=dev FERRY_PLACEHOLDER_api_db_username=$API_USER \
+    FERRY_PLACEHOLDER_api_db_password=$API_PASSWORD pod_run --read-only --tmpfs /tmp -e FERRY_DB_URL \
+      -e FERRY_DB_USERNAME -e FERRY_DB_PASSWORD -e FERRY_ENVIRONMENT -e FERRY_PLACEHOLDER_api_db_username \
+      -e FERRY_PLACEHOLDER_api_db_password "$@" "$IMAGE" 2>&1) || RC=$?
+  printf '%s\n' "$OUT" >> "$WORK/runs.log"
+  check_no_secrets "$WORK/runs.log"
+}
+
+check_missing_test_data() {
+  local with without
+  with=$(bash "$HERE/../db-migrations.sh" count --with-testdata)
+  without=$(bash "$HERE/../db-migrations.sh" count)
+  if [[ "$with" == "$without" ]]; then
+    echo "skip e) db/ has no test data"
+    return 0
+  fi
+  local mount=(-v "$PWD/db/migration:/mnt/migration:ro" -e FERRY_LOCATIONS=filesystem:/mnt/migration)
+  ferry_run "${mount[@]}"
+  if [[ $RC -ne 5 ]] || ! grep -q "is test data of classpath:db/testdata" <<< "$OUT" \
+      || ! grep -q "set FERRY_TESTDATA_LOCATIONS=classpath:db/testdata" <<< "$OUT"; then
+    tail -n 10 <<< "$OUT" >&2
+    fail "e) db/migration mounted on a database with the baked test data exited $RC; expected 5, saying what to set"
+  fi
+  pass "e) db/migration mounted where the baked test data was applied: exit 5, naming the test data and what to set"
+  ferry_run "${mount[@]}" -e FERRY_TESTDATA_LOCATIONS=classpath:db/testdata
+  if [[ $RC -ne 0 ]] || ! grep -q "up to date" <<< "$OUT"; then
+    tail -n 10 <<< "$OUT" >&2
+    fail "e) with FERRY_TESTDATA_LOCATIONS=classpath:db/testdata, as the message says, the run exited $RC"
+  fi
+  pass "e) with FERRY_TESTDATA_LOCATIONS=classpath:db/testdata, as the message says: up to date, exit 0"
+}
+
 main() {
   set -euo pipefail
   if [[ $# -gt 0 ]]; then
@@ -213,6 +252,7 @@ main() {
   check_labels
   check_no_ca
   check_stale_jar
+  check_missing_test_data
   echo "== README's container route passed in $((SECONDS - t0)) s"
 }
 
