@@ -18,14 +18,17 @@
 #                   with ./mvnw (Maven Central needed; `--network host` where only the host reaches it);
 #                   prebuilt: target/ferry.jar or fail; source: always build here
 #   RDS_CA_BUNDLE   URL or build-context path of the CA bundle baked at /opt/ferry/rds-ca/global-bundle.pem;
-#                   default: Amazon's global bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+#                   default: Amazon's global bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem;
+#                   empty (--build-arg RDS_CA_BUNDLE=): no bundle, no internet needed. Such an image migrates a
+#                   local PostgreSQL; verify-full against AWS it refuses (exit 2), saying to build with the bundle.
 #   RDS_CA_SHA256   sha256 of that bundle, checked at build time; pin it (CI should always pass it):
 #                   curl -fsSL https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem | sha256sum
 #                   and update the pin when AWS changes the bundle. Unset, the build only prints the sum it got
 #                   (over HTTPS from AWS) with a warning.
 #   GIT_SHA, CREATED, SOURCE_URL   OCI labels revision, created (RFC 3339), source
-#   DB_CHECKSUM     label dev.ferry.db-checksum; when set, also checked against the db/ inside the jar (a stale jar
-#                   fails the build). The formula, in the repository root (the same as the workflows'):
+#   DB_CHECKSUM     label dev.ferry.db-checksum; when set, also checked against the db/ inside the jar. Whether set or
+#                   not, the db/ inside the jar must be the build context's db/ (a stale target/ferry.jar fails the
+#                   build). The formula, in the repository root (the same as the workflows'):
 #                   find db -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 ARG BUILD_IMAGE=eclipse-temurin:25-jdk
 ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
@@ -56,39 +59,53 @@ RUN --mount=type=cache,target=/root/.m2 set -e; mkdir -p /build; \
       echo "jar: ./mvnw package in the image"; ./mvnw -q -B package -DskipTests; cp target/ferry.jar /build/; \
     fi
 
-# ---- Spring Boot's extracted layout, one folder per layer; the baked db/ checked against DB_CHECKSUM
+# ---- Spring Boot's extracted layout, one folder per layer; the baked db/ checked against the build context's db/
+# (a target/ferry.jar packaged before db/ last changed fails here) and against DB_CHECKSUM
 FROM ${BUILD_IMAGE} AS extract
 WORKDIR /build
 COPY --from=jar /build/ferry.jar ferry.jar
+COPY --from=jar /src/db context/db
 RUN java -Djarmode=tools -jar ferry.jar extract --layers --destination extracted
 ARG DB_CHECKSUM=
-RUN mkdir baked && cd baked && jar xf ../extracted/application/ferry.jar db \
-    && test -d db/migration || { echo "the jar has no db/migration" >&2; exit 1; }; \
-    baked=$(find db -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); \
+RUN set -e; sum() { find db -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1; }; \
+    mkdir baked && cd baked && jar xf ../extracted/application/ferry.jar db; \
+    test -d db/migration || { echo "the jar has no db/migration" >&2; exit 1; }; \
+    baked=$(sum); context=$(cd ../context && sum); \
     echo "db/ baked in the jar: sha256 $baked"; \
-    if [ -n "$DB_CHECKSUM" ] && [ "$DB_CHECKSUM" != "$baked" ]; then \
+    if [ "$context" != "$baked" ]; then \
+      echo "target/ferry.jar is stale: the db/ inside it ($baked) is not the db/ of the build context ($context);" \
+        "rebuild it (./mvnw -q -B package -DskipTests)" >&2; exit 1; \
+    fi; \
+    if [ -n "$DB_CHECKSUM" ] && [ "$DB_CHECKSUM" != "unknown" ] && [ "$DB_CHECKSUM" != "$baked" ]; then \
       echo "DB_CHECKSUM $DB_CHECKSUM is not the db/ inside the jar ($baked): rebuild target/ferry.jar" >&2; exit 1; \
     fi
 
-# ---- small files for the runtime: the CA bundle (checked), the user, its home
+# ---- small files for the runtime: the CA bundle (checked; none when RDS_CA_BUNDLE is empty), the user, its home.
+# An empty RDS_CA_BUNDLE adds pom.xml in its place (ADD needs a source), removed below.
 FROM ${BUILD_IMAGE} AS files
 ARG RDS_CA_BUNDLE=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 ARG RDS_CA_SHA256=
-ADD ${RDS_CA_BUNDLE} /files/opt/ferry/rds-ca/global-bundle.pem
+ADD ${RDS_CA_BUNDLE:-pom.xml} /files/opt/ferry/rds-ca/global-bundle.pem
 COPY --from=runtime-base /etc/passwd /etc/group /files/etc/
 RUN set -e; cd /files; \
-    if [ -n "$RDS_CA_SHA256" ]; then \
-      echo "$RDS_CA_SHA256  opt/ferry/rds-ca/global-bundle.pem" | sha256sum -c -; \
+    mkdir -p home/ferry/.postgresql; \
+    if [ -z "$RDS_CA_BUNDLE" ]; then \
+      rm opt/ferry/rds-ca/global-bundle.pem; \
+      echo "WARNING: RDS_CA_BUNDLE is empty: no RDS CA bundle baked; this image refuses verify-full against AWS" >&2; \
     else \
-      echo "WARNING: RDS_CA_SHA256 not set, the CA bundle is not pinned; got sha256" \
-        "$(sha256sum opt/ferry/rds-ca/global-bundle.pem | cut -d' ' -f1) from $RDS_CA_BUNDLE" >&2; \
+      if [ -n "$RDS_CA_SHA256" ]; then \
+        echo "$RDS_CA_SHA256  opt/ferry/rds-ca/global-bundle.pem" | sha256sum -c -; \
+      else \
+        echo "WARNING: RDS_CA_SHA256 not set, the CA bundle is not pinned; got sha256" \
+          "$(sha256sum opt/ferry/rds-ca/global-bundle.pem | cut -d' ' -f1) from $RDS_CA_BUNDLE" >&2; \
+      fi; \
+      grep -q 'BEGIN CERTIFICATE' opt/ferry/rds-ca/global-bundle.pem; \
+      chmod 444 opt/ferry/rds-ca/global-bundle.pem; \
+      ln -s /opt/ferry/rds-ca/global-bundle.pem home/ferry/.postgresql/root.crt; \
     fi; \
-    grep -q 'BEGIN CERTIFICATE' opt/ferry/rds-ca/global-bundle.pem; \
-    chmod 755 opt/ferry opt/ferry/rds-ca; chmod 444 opt/ferry/rds-ca/global-bundle.pem; \
+    chmod 755 opt/ferry opt/ferry/rds-ca; \
     echo 'ferry:x:10001:10001:Ferry:/home/ferry:/usr/sbin/nologin' >> etc/passwd; \
     echo 'ferry:x:10001:' >> etc/group; \
-    mkdir -p home/ferry/.postgresql; \
-    ln -s /opt/ferry/rds-ca/global-bundle.pem home/ferry/.postgresql/root.crt; \
     chmod -R go-w home
 
 # ---- the AOT cache, trained on the runtime image itself with dummy settings: the context refreshes and the run

@@ -8,7 +8,9 @@
 #   --builder    docker (default where a Docker engine answers) or podman (else; with the flags that work here)
 # environment (each passed on as the build argument of the same name when set):
 #   BUILD_IMAGE, RUNTIME_IMAGE   base images (Dockerfile defaults: eclipse-temurin:25-jdk / :25-jre)
-#   RDS_CA_BUNDLE, RDS_CA_SHA256 the CA bundle (URL or build-context path) and its pinned sha256 (unpinned: a warning)
+#   RDS_CA_BUNDLE, RDS_CA_SHA256 the CA bundle (URL or build-context path) and its pinned sha256 (unpinned: a warning);
+#                                RDS_CA_BUNDLE=none bakes no bundle (no internet needed; such an image refuses
+#                                verify-full against AWS)
 #   GIT_SHA, CREATED, SOURCE_URL override what is read from git and the clock
 # prints: the image name on stdout
 # exit codes: 0 built, 1 build failed, 2 bad usage
@@ -84,7 +86,11 @@ main() {
   )
   local name
   for name in BUILD_IMAGE RUNTIME_IMAGE RDS_CA_BUNDLE RDS_CA_SHA256; do
-    [[ -n "${!name:-}" ]] && args+=(--build-arg "$name=${!name}")
+    if [[ "$name" == RDS_CA_BUNDLE && "${RDS_CA_BUNDLE:-}" == none ]]; then
+      args+=(--build-arg "RDS_CA_BUNDLE=") # the Dockerfile's word for no bundle
+    elif [[ -n "${!name:-}" ]]; then
+      args+=(--build-arg "$name=${!name}")
+    fi
   done
 
   log "building $tag with $builder"

@@ -55,7 +55,9 @@ podman_setup() {
     tmpdir="$run/libpod"
   fi
   mkdir -p "$dir"
-  cat > "$dir/containers.conf" <<EOF
+  # Written aside and renamed: another podman reading them while a second podman_setup writes sees the old file
+  # or the new one, never a truncated one (a copier subprocess then fails on "runroot must be set").
+  cat > "$dir/containers.conf.$$" <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 
@@ -65,12 +67,14 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "$tmpdir"
 EOF
-  cat > "$dir/storage.conf" <<EOF
+  cat > "$dir/storage.conf.$$" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$graphroot"
 runroot = "$runroot"
 EOF
+  mv -f "$dir/containers.conf.$$" "$dir/containers.conf"
+  mv -f "$dir/storage.conf.$$" "$dir/storage.conf"
   export CONTAINERS_CONF="$dir/containers.conf"
   export CONTAINERS_STORAGE_CONF="$dir/storage.conf"
 }

@@ -37,6 +37,31 @@ class CommandsTest {
 	}
 
 	@Test
+	void infoNamesItsColumnsInAHeaderRowAboveTheMigrations() {
+		FerryRun run = FerryProcess.against(this.database).run("info");
+
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		List<String> lines = run.output().lines().toList();
+		int header = indexOf(lines, "Version    Description");
+		int first = indexOf(lines, "V1__access_management_schema.sql");
+		assertThat(header).as(run.toString()).isNotNegative().isLessThan(first);
+		assertThat(lines.get(header)).containsSubsequence("Version", "Description", "State", "Checksum", "Script");
+		assertThat(lines.get(first)).as("the columns line up under the header")
+			.contains("access management schema")
+			.containsPattern("\\bPending\\b");
+		assertThat(lines.get(header).indexOf("State")).isEqualTo(lines.get(first).indexOf("Pending"));
+	}
+
+	private static int indexOf(List<String> lines, String text) {
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).contains(text)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	@Test
 	void theFirstArgumentChoosesTheCommand() {
 		assertThat(FerryProcess.against(this.database).run().exitCode()).isZero();
 

@@ -154,6 +154,24 @@ class ExitCodesTest {
 		}
 
 		@Test
+		void whenAppliedTestDataIsNoLongerAddedAndTheMessageSaysWhatHappenedAndWhatToSet() {
+			// The test data of FerryProcess' sample project, in an environment that gets it...
+			assertThat(FerryProcess.against(ExitCodesTest.this.database).env("FERRY_ENVIRONMENT", "dev").run().exitCode())
+				.isZero();
+
+			// ...then the same database under a name that gets none: Flyway finds the applied test data missing.
+			FerryRun run = FerryProcess.against(ExitCodesTest.this.database).env("FERRY_ENVIRONMENT", "staging").run();
+
+			assertThat(run.exitCode()).as(run.toString()).isEqualTo(5);
+			assertThat(run.<String>report("$.message"))
+				.startsWith("applied migration not resolved locally: R__test_users.sql is test data of filesystem:")
+				.contains("FERRY_ENVIRONMENT staging is not one of FERRY_TESTDATA_ENVIRONMENTS (local,dev,test)")
+				.contains("To keep it, run it as the environment that got the test data")
+				.contains("FERRY_COMMAND=repair");
+			assertThat(run.output()).contains(run.<String>report("$.message"));
+		}
+
+		@Test
 		void whenAScriptNameBreaksTheConvention() {
 			Scripts.in(ExitCodesTest.this.folder)
 				.write("V1__one.sql", "CREATE TABLE one (id int);")

@@ -10,6 +10,7 @@ import dev.ferry.database.DatabaseReadiness;
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.migration.MigrationPlans;
+import dev.ferry.migration.MissingTestData;
 import dev.ferry.run.RunRecord;
 import dev.ferry.secrets.SecretMasker;
 import dev.ferry.session.BlockingSessions;
@@ -92,7 +93,7 @@ class CommandRunner implements ApplicationRunner {
 			if (!this.record.applied().isEmpty()) {
 				this.record.failedAt(versionAfterFailure());
 			}
-			throw ex;
+			throw this.stop.requested() ? ex : MissingTestData.explain(ex, this.flyway, this.properties);
 		}
 	}
 

@@ -16,11 +16,17 @@ import org.flywaydb.core.api.MigrationInfoService;
 import org.springframework.core.io.Resource;
 import org.springframework.stereotype.Component;
 
-/** {@code info}: what is applied and what is pending, with checksums, one line per migration. */
+/**
+ * {@code info}: what is applied and what is pending, with checksums, one line per migration under a header row
+ * naming the columns.
+ */
 @Component
 record InfoCommand(Flyway flyway, MigrationPlans plans, RunRecord record) implements Command {
 
 	private static final Log logger = LogFactory.getLog(InfoCommand.class);
+
+	/** One row's layout: version, description, state, checksum, script; the header row names them. */
+	private static final String ROW = "%-10s %-40s %-12s %-12s %s";
 
 	@Override
 	public FerryCommand name() {
@@ -31,8 +37,9 @@ record InfoCommand(Flyway flyway, MigrationPlans plans, RunRecord record) implem
 	public void run(Map<String, Resource> scripts) {
 		this.plans.verifyRepeatables(scripts);
 		MigrationInfoService info = this.flyway.info();
+		logger.info(String.format(ROW, "Version", "Description", "State", "Checksum", "Script"));
 		for (MigrationInfo migration : info.all()) {
-			logger.info(String.format("%-10s %-40s %-12s %-12s %s",
+			logger.info(String.format(ROW,
 					(migration.getVersion() != null) ? migration.getVersion().getVersion() : "R",
 					migration.getDescription(), migration.getState().getDisplayName(), this.record.checksum(migration),
 					migration.getScript()));

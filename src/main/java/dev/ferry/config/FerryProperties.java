@@ -249,7 +249,8 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 * @param sslMode pgjdbc's {@code sslmode} when the URL has none. Unset means {@code verify-full} against AWS
 	 * (an admin secret, IAM auth, or a host under {@code rds.amazonaws.com}), else {@code prefer}.
 	 * @param sslRootCert The CA bundle verify-full checks the server with; the image bakes in the RDS bundle
-	 * there.
+	 * there. An image built without it (an empty {@code RDS_CA_BUNDLE}) refuses verify-full, exit 2, unless this
+	 * names a bundle; a local database needs none.
 	 */
 	public record Db(String url, String secretId, String host, Integer port, String name, String username,
 			String password, @DefaultValue("false") boolean iamAuth, String sslMode,

@@ -156,7 +156,35 @@ final class DatabaseConnection {
 				throw new FerryException(ExitStatus.CONFIGURATION_INVALID,
 						"FERRY_DB_SSL_ROOT_CERT " + rootCert + " is not a readable file");
 			}
+			else if (sslMode.verifyCertificate() && !url.contains("sslfactory=") && !Files.isReadable(pgjdbcDefaultRootCert())) {
+				// pgjdbc would fail only when it connects, which reads as an unreachable database (exit 4).
+				throw noCaBundle(mode, aws);
+			}
 		}
+	}
+
+	/**
+	 * An image built without the RDS CA bundle (a first try with no internet), asked to verify a server: it cannot,
+	 * and says how to build one that can.
+	 */
+	private static FerryException noCaBundle(String mode, boolean aws) {
+		String what = aws ? "sslmode " + mode + " against AWS needs the RDS CA bundle"
+				: "FERRY_DB_SSL_MODE " + mode + " needs a CA bundle to check the server with";
+		return new FerryException(ExitStatus.CONFIGURATION_INVALID, what + ", and there is none: this image was"
+				+ " built without it (" + DEFAULT_ROOT_CERT + " is missing) and there is no "
+				+ pgjdbcDefaultRootCert() + " either. Build the image with the RDS CA bundle (the build argument"
+				+ " RDS_CA_BUNDLE: its default downloads Amazon's global bundle, or give a downloaded copy,"
+				+ " RDS_CA_BUNDLE=target/image-ca/global-bundle.pem; .ci/image/README.md), or point"
+				+ " FERRY_DB_SSL_ROOT_CERT at the CA bundle that signed the server's certificate; nothing was run");
+	}
+
+	/** Where pgjdbc looks for the root certificate when none is given (its {@code LibPQFactory}). */
+	private static Path pgjdbcDefaultRootCert() {
+		String appData = System.getenv("APPDATA");
+		if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("windows") && appData != null) {
+			return Path.of(appData, "postgresql", "root.crt");
+		}
+		return Path.of(System.getProperty("user.home"), ".postgresql", "root.crt");
 	}
 
 	private static String firstText(String... candidates) {

@@ -25,7 +25,7 @@ record FerryFlywayCustomizer(FerryProperties properties, Placeholders placeholde
 
 	private static final String BAKED_MIGRATIONS = "classpath:db/migration";
 
-	private static final String BAKED_TESTDATA = "classpath:db/testdata";
+	static final String BAKED_TESTDATA = "classpath:db/testdata";
 
 	@Override
 	public void customize(FluentConfiguration configuration) {

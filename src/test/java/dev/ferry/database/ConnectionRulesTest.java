@@ -1,5 +1,8 @@
 package dev.ferry.database;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,9 +31,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ConnectionRulesTest {
 
 	@Test
-	void anRdsHostIsVerifiedInFull() {
-		assertThat(dataSource(Map.of("db.host", "app.cluster-abc.eu-west-1.rds.amazonaws.com")).getSslMode())
-			.isEqualTo("verify-full");
+	void anRdsHostIsVerifiedInFull() throws IOException {
+		Path ca = Files.createTempFile("rds-ca", ".pem");
+		try {
+			PGSimpleDataSource dataSource = dataSource(Map.of("db.host", "app.cluster-abc.eu-west-1.rds.amazonaws.com",
+					"db.ssl-root-cert", ca.toString()));
+			assertThat(dataSource.getSslMode()).isEqualTo("verify-full");
+			assertThat(dataSource.getSslRootCert()).isEqualTo(ca.toAbsolutePath().toString());
+		}
+		finally {
+			Files.delete(ca);
+		}
+	}
+
+	@Test
+	void aRequiredButUnverifiedTlsAgainstAnRdsHostNeedsNoCaBundle() {
+		assertThat(dataSource(Map.of("db.host", "app.cluster-abc.eu-west-1.rds.amazonaws.com", "db.ssl-mode", "require"))
+			.getSslMode()).isEqualTo("require");
 	}
 
 	@Test

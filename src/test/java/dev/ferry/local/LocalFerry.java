@@ -24,14 +24,20 @@ public final class LocalFerry {
 	}
 
 	public static void main(String[] args) throws IOException {
-		// The embedded server narrates its start-up at INFO; Ferry's own lines are the point here.
+		// The embedded server narrates its start-up at INFO; Ferry's own lines are the point here. One line of ours
+		// says what the wait is for instead: a first start unpacks the binaries and creates the cluster.
 		((Logger) LoggerFactory.getLogger("io.zonky")).setLevel(Level.WARN);
+		boolean first = !Files.exists(DATA_DIRECTORY.resolve("PG_VERSION"));
 		Files.createDirectories(DATA_DIRECTORY);
+		System.out.println("Starting an embedded PostgreSQL in " + DATA_DIRECTORY
+				+ (first ? " (first start: unpacking its binaries and creating the cluster, 10-30 s)" : "") + " ...");
 		int exitCode;
 		try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
 			.setDataDirectory(DATA_DIRECTORY)
 			.setCleanDataDirectory(false)
 			.start()) {
+			System.out.println("PostgreSQL is up on 127.0.0.1:" + postgres.getPort() + "; Ferry runs on it as"
+					+ " environment local");
 			setDefault("ferry.db.url", postgres.getJdbcUrl("postgres", "postgres"));
 			setDefault("ferry.environment", "local");
 			setDefault("ferry.placeholders[api_db_username]", "ferry_local_api");
