@@ -238,7 +238,8 @@ public class RunReportWriter {
 		row(md, "Writes lost", (restore.writesLostMinutes() != null) ? "every write after " + restore.snapshotTime()
 				+ ": the last " + restore.writesLostMinutes() + " minutes" : null);
 		row(md, "Schema version", (restore.restoredSchemaVersion() != null || restore.verified())
-				? restore.restoredSchemaVersion() + (restore.verified() ? ", as the snapshot recorded" : "") : null);
+				? ((restore.restoredSchemaVersion() != null) ? restore.restoredSchemaVersion() : "none (empty history)")
+						+ (restore.verified() ? ", as the snapshot recorded" : "") : null);
 		row(md, "Swapped", restore.swapped() ? "yes; the replaced cluster is kept as " + code(restore.keptCluster())
 				: restore.swapSteps().isEmpty() ? "no" : "half-way: " + String.join("; ", restore.swapSteps()));
 		row(md, "Master user secret", code(restore.masterUserSecret()));
