@@ -158,6 +158,17 @@ class RestoreTest {
 	}
 
 	@Test
+	void aRestoreWithoutSwapRunsWhileTheProductionDatabaseDoesNotAnswer() {
+		this.restored.copyProduction();
+		snapshot("ferry-" + this.environment + "-20250101-000000-aaaa-v1", this.environment, "finished", "none");
+
+		FerryRun run = restore().env("FERRY_DB_URL", "jdbc:postgresql://127.0.0.1:1/" + this.production.name()).run();
+
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.<Boolean>report("$.restore.verified")).isTrue();
+	}
+
+	@Test
 	void theSwapGivesTheRestoredClusterTheSourcesNameAndKeepsTheOldOneWithDeletionProtection() {
 		migrateWithoutSnapshot("V1__account.sql", "CREATE TABLE account (id int PRIMARY KEY);");
 		this.restored.copyProduction();
