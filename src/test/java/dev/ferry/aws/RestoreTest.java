@@ -117,6 +117,8 @@ class RestoreTest {
 		assertThat(run.summary()).contains("**Rollback of `" + this.cluster + "`** to snapshot `" + snapshot + "`")
 			.contains("| Writes lost | every write after")
 			.contains("Next steps:");
+		assertThat(run.output() + run.report() + run.summary()).as("the restored master user's password, moto's")
+			.doesNotContain("P@55w0rd!");
 		assertThat(CatalogDump.of(this.restored.copy()).differencesFrom(before)).as("the schema before V2").isEmpty();
 		assertThat(this.production.tableExists("public.account")).isTrue();
 		assertThat(this.production.committedMigrations(CatalogDump.HISTORY_TABLE)).as("production only read")
