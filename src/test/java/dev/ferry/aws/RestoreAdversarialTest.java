@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.ferry.restore.AuroraRestores;
 import dev.ferry.restore.AuroraRestores.FerrySnapshot;
@@ -28,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The restore's RDS side tried the way an unlucky operator meets it, against RDS in moto over HTTP, in this JVM: a
- * restored cluster that never becomes available, and a rerun that finds what the first one made.
+ * restored cluster that never becomes available, a stop while waiting for it, and a rerun that finds what the first
+ * one made.
  */
 class RestoreAdversarialTest {
 
@@ -84,6 +87,39 @@ class RestoreAdversarialTest {
 		assertThat(rerun.instanceId()).isEqualTo(name);
 		assertThat(rerun.masterUserSecret()).startsWith("arn:aws:secretsmanager:");
 		assertThat(clusters().stream().filter((id) -> id.equals(name))).hasSize(1);
+	}
+
+	/** A SIGTERM interrupts the run's thread: the restore's wait for its cluster must end then, not at its timeout. */
+	@Test
+	void anInterruptEndsTheWaitForTheRestoredClusterAtOnceNamingWhatWasMade() throws Exception {
+		AuroraRestores restores = new AuroraRestores(neverAvailable(), Clock.systemUTC());
+		FerrySnapshot snapshot = restores.find(this.cluster, "adv", null);
+		List<Restored> made = new CopyOnWriteArrayList<>();
+		AtomicReference<Throwable> thrown = new AtomicReference<>();
+		Thread restore = new Thread(() -> {
+			try {
+				restores.restore(snapshot, restores.source(this.cluster), "adv", Duration.ofMinutes(10), made::add);
+			}
+			catch (RuntimeException ex) {
+				thrown.set(ex);
+			}
+		});
+		restore.start();
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (made.isEmpty() && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		Thread.sleep(500);
+		long interrupted = System.nanoTime();
+
+		restore.interrupt();
+		restore.join(Duration.ofSeconds(20).toMillis());
+
+		assertThat(restore.isAlive()).as("still waiting after the interrupt").isFalse();
+		assertThat(Duration.ofNanos(System.nanoTime() - interrupted)).isLessThan(Duration.ofSeconds(10));
+		assertThat(thrown.get()).isInstanceOf(SdkException.class);
+		assertThat(made).extracting(Restored::clusterId)
+			.containsExactly("ferry-restore-" + this.snapshotId.substring("ferry-".length()));
 	}
 
 	/** A client of moto that reports the restored clusters as still being created, however long one waits. */
