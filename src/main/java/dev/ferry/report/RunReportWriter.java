@@ -231,8 +231,8 @@ public class RunReportWriter {
 		}
 		md.append("\n\n");
 		md.append("| | |\n| --- | --- |\n");
-		row(md, "Restored cluster", code(restore.restoredCluster()) + (restore.reused() ? " (reused, made by an"
-				+ " earlier restore of this snapshot)" : ""));
+		row(md, "Restored cluster", (restore.restoredCluster() != null) ? code(restore.restoredCluster())
+				+ (restore.reused() ? " (reused, made by an earlier restore of this snapshot)" : "") : "none made");
 		row(md, "Writer instance", code(restore.restoredInstance()));
 		row(md, "Endpoint", (restore.endpoint() != null) ? code(restore.endpoint() + ":" + restore.port()) : null);
 		row(md, "Writes lost", (restore.writesLostMinutes() != null) ? "every write after " + restore.snapshotTime()

@@ -311,7 +311,8 @@ public record SnapshotRestore(AuroraRestores restores, EndpointDataSources dataS
 					+ " deploy, or the pipeline applies them again");
 			if (this.restored.masterUserSecret() != null) {
 				steps.add("The restored master user's password is managed by RDS in " + this.restored.masterUserSecret()
-						+ "; every other user (the application's) has its password of the snapshot's time: where its"
+						+ " (point FERRY_DB_SECRET_ID at it where the task's admin secret was the source's RDS-managed"
+						+ " one); every other user (the application's) has its password of the snapshot's time: where its"
 						+ " secret changed since, set it again (ALTER ROLE ... PASSWORD)");
 			}
 			return steps;
