@@ -26,6 +26,20 @@ locals {
     "${local.rds_arn_prefix}:db:ferry-rehearsal-${local.rehearsal_slug}-*",
   ]
 
+  # restore: Ferry's restored clusters and their writers are ferry-restore-<snapshot name without ferry->, tagged
+  # ferry:restore=true; a swap renames the source and its instances to <name>-replaced-<timestamp>.
+  restore_arn_prefix = var.snapshot_cluster_arn == null ? null : join(":", slice(split(":", var.snapshot_cluster_arn), 0, 5))
+  restore_made_arns = var.restore_enabled ? [
+    "${local.restore_arn_prefix}:cluster:ferry-restore-*",
+    "${local.restore_arn_prefix}:db:ferry-restore-*",
+  ] : []
+  restore_swap = var.restore_enabled && length(var.restore_swap_instance_ids) > 0
+  restore_swap_arns = local.restore_swap ? concat(
+    [var.snapshot_cluster_arn, "${var.snapshot_cluster_arn}-replaced-*"],
+    [for id in var.restore_swap_instance_ids : "${local.restore_arn_prefix}:db:${id}"],
+    [for id in var.restore_swap_instance_ids : "${local.restore_arn_prefix}:db:${id}-replaced-*"],
+  ) : []
+
   # Secrets the task itself reads (admin + placeholder secrets) ...
   task_secret_arns = distinct(concat([var.db_secret_arn], values(var.placeholder_secrets)))
 
@@ -326,6 +340,73 @@ data "aws_iam_policy_document" "task" {
         variable = "aws:ResourceTag/ferry:rehearsal"
         values   = ["true"]
       }
+    }
+  }
+
+  # restore (FERRY_COMMAND=restore): restore one of Ferry's snapshots into ferry-restore-* (tagged ferry:restore=true
+  # on creation), add its writer, turn on RDS management of its master password and read that secret. Production is
+  # only described; without restore_swap_instance_ids nothing of it may be renamed.
+  dynamic "statement" {
+    for_each = var.restore_enabled ? [1] : []
+    content {
+      sid     = "RestoreDescribe"
+      actions = ["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
+      # The source's writer instance, whose class and parameter group the restored writer takes, has any name.
+      resources = ["${local.restore_arn_prefix}:cluster:*", "${local.restore_arn_prefix}:db:*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.restore_enabled ? [1] : []
+    content {
+      sid     = "RestoreFromFerrySnapshot"
+      actions = ["rds:RestoreDBClusterFromSnapshot", "rds:CreateDBInstance", "rds:AddTagsToResource"]
+      resources = concat(local.restore_made_arns, [
+        "${local.restore_arn_prefix}:cluster-snapshot:ferry-*",
+        "${local.restore_arn_prefix}:subgrp:*",
+        "${local.restore_arn_prefix}:cluster-pg:*",
+        "${local.restore_arn_prefix}:pg:*",
+      ])
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/ferry:restore"
+        values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.restore_enabled ? [1] : []
+    content {
+      sid       = "RestoreModifyRestored"
+      actions   = ["rds:ModifyDBCluster", "rds:ModifyDBInstance"]
+      resources = local.restore_made_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/ferry:restore"
+        values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.restore_enabled ? [1] : []
+    content {
+      sid = "RestoreManagedMasterSecret"
+      # RDS creates the restored cluster's master user secret as the caller; Ferry reads it to connect.
+      actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret", "secretsmanager:GetSecretValue"]
+      resources = ["arn:${local.partition}:secretsmanager:${local.region}:${element(split(":", var.snapshot_cluster_arn), 4)}:secret:rds!cluster-*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.restore_swap ? [1] : []
+    content {
+      sid       = "RestoreSwapRenames"
+      actions   = ["rds:ModifyDBCluster", "rds:ModifyDBInstance"]
+      resources = local.restore_swap_arns
     }
   }
 

@@ -218,6 +218,23 @@ variable "rehearsal_lock_budget" {
   }
 }
 
+variable "restore_enabled" {
+  description = "Whether the task role may run `restore` (FERRY_COMMAND=restore, the rollback workflow): restore one of Ferry's `ferry-*` snapshots of `snapshot_cluster_arn` into a new cluster named `ferry-restore-*` tagged `ferry:restore=true`, add its writer, let RDS manage its master password and read that secret. Needs `snapshot_cluster_arn`. False: no such permissions"
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.restore_enabled || var.snapshot_cluster_arn != null
+    error_message = "restore_enabled needs snapshot_cluster_arn: restore restores that cluster's snapshots."
+  }
+}
+
+variable "restore_swap_instance_ids" {
+  description = "Identifiers of the source cluster's instances, for `restore` with FERRY_RESTORE_SWAP=true: the task role may rename exactly these (to `<id>-replaced-*`), the source cluster (to `<cluster>-replaced-*`, deletion protection on) and Ferry's restored cluster and instance (to the source's names). Empty: no swap permissions"
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arns" {
   description = "ARNs of customer managed KMS keys that encrypt the secrets (kms:Decrypt is granted on exactly these, via Secrets Manager only). Leave empty for the AWS managed key aws/secretsmanager"
   type        = list(string)

@@ -2,21 +2,25 @@ package dev.ferry;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 
 import dev.ferry.testing.FerryProcess;
 import dev.ferry.testing.FerryRun;
+import dev.ferry.testing.MotoServer;
 import dev.ferry.testing.PostgresServer;
 import dev.ferry.testing.Scripts;
 import dev.ferry.testing.TestDatabase;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.Tag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every exit code of README's "Exit codes" that does not need AWS, each produced through the real entry point: a
- * Ferry process configured by its environment.
+ * Ferry process configured by its environment; and 13, the restore's, against RDS in moto.
  */
 class ExitCodesTest {
 
@@ -283,6 +287,30 @@ class ExitCodesTest {
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(11);
 		assertThat(run.<String>report("$.error.status")).isEqualTo("stopped by SIGTERM");
 		assertThat(this.database.tableExists("public.slow")).isFalse();
+	}
+
+	@Test
+	void aRestoreWhoseClusterNameIsTakenByAClusterThatIsNotFerrysExitsWith13() {
+		MotoServer moto = MotoServer.get();
+		String cluster = "aurora-" + UUID.randomUUID().toString().substring(0, 8);
+		String snapshot = "ferry-exit13-" + UUID.randomUUID().toString().substring(0, 8);
+		try (RdsClient rds = moto.rds()) {
+			MotoServer.createAuroraCluster(rds, cluster, null);
+			rds.createDBClusterSnapshot((r) -> r.dbClusterIdentifier(cluster)
+				.dbClusterSnapshotIdentifier(snapshot)
+				.tags(Tag.builder().key("ferry:managed").value("true").build()));
+			MotoServer.createAuroraCluster(rds, "ferry-restore-" + snapshot.substring("ferry-".length()), null);
+		}
+
+		FerryRun run = FerryProcess.against(this.database)
+			.aws(moto)
+			.env("FERRY_SNAPSHOT_CLUSTER_ID", cluster)
+			.env("FERRY_ALLOW_RESTORE", "true")
+			.env("FERRY_RESTORE_SNAPSHOT_ID", snapshot)
+			.run("restore");
+
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(13);
+		assertThat(run.<String>report("$.error.status")).isEqualTo("restore failed");
 	}
 
 	@Test

@@ -29,6 +29,14 @@ interface Command {
 	}
 
 	/**
+	 * Whether the configured database must answer before the command runs; a command that may run while it does not
+	 * (a restore, after a bad migration) connects where it needs to itself.
+	 */
+	default boolean awaitsDatabase() {
+		return true;
+	}
+
+	/**
 	 * Runs the command.
 	 * @param scripts the scripts of Flyway's locations, checked; empty when the command reads none
 	 */

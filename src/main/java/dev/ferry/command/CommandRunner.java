@@ -74,8 +74,10 @@ class CommandRunner implements ApplicationRunner {
 			started(name.id());
 			Command command = this.commands.get(name);
 			command.refuseIfUnsafe();
-			DatabaseReadiness.await(this.flyway.getConfiguration().getDataSource(), this.properties.connectTimeout(),
-					this.masker);
+			if (command.awaitsDatabase()) {
+				DatabaseReadiness.await(this.flyway.getConfiguration().getDataSource(),
+						this.properties.connectTimeout(), this.masker);
+			}
 			Map<String, Resource> scripts = command.readsScripts() ? this.plans.verifiedScripts() : Map.of();
 			command.run(scripts);
 			if (this.stop.requested()) {

@@ -10,6 +10,7 @@ import dev.ferry.migration.MigrationPlans;
 import dev.ferry.run.RunRecord;
 import dev.ferry.run.RunRecord.Kind;
 import dev.ferry.run.RunRecord.Outcome;
+import dev.ferry.restore.SnapshotRestore;
 import dev.ferry.snapshot.PreMigrationSnapshot;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfoService;
@@ -44,7 +45,10 @@ record MigrateCommand(Flyway flyway, FerryProperties properties, MigrationPlans 
 			}
 		}
 		if (!plan.pending().isEmpty() && this.properties.snapshot().isConfigured()) {
-			this.record.snapshotTaken(this.snapshots.getObject().take(plan.targetVersion()));
+			String snapshot = this.snapshots.getObject()
+				.take(plan.targetVersion(), RunRecord.schemaVersion(plan.info()));
+			this.record.snapshotTaken(snapshot,
+					(this.properties.snapshot().clusterId() != null) ? SnapshotRestore.inputs(snapshot) : null);
 		}
 		this.migrations.migrate();
 		int count = this.record.applied().size();

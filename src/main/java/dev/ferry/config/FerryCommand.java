@@ -33,7 +33,10 @@ public enum FerryCommand {
 	REHEARSE("the rehearsal on a clone of production alone; production is only read"),
 
 	/** The drift check alone: the live schema against Ferry's record of it; read-only. */
-	DRIFT("the drift check alone: the live schema against Ferry's record of it; read-only");
+	DRIFT("the drift check alone: the live schema against Ferry's record of it; read-only"),
+
+	/** Restores Ferry's pre-migration snapshot into a new cluster, and swaps names on request. */
+	RESTORE("restore Ferry's pre-migration snapshot into a new cluster (only with FERRY_ALLOW_RESTORE=true)");
 
 	private final String summary;
 

@@ -27,10 +27,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param command The command: {@code migrate}, {@code info} (applied and pending, with checksums), {@code plan}
  * (what {@code migrate} would run, statement by statement, with locks; read-only: see "Plan: what a migrate would
  * do"), {@code rehearse} (the rehearsal on a clone alone; production is only read), {@code validate},
- * {@code repair}, {@code baseline}, {@code clean}, {@code drift} (the drift check alone, read-only; see "Drift").
+ * {@code repair}, {@code baseline}, {@code clean}, {@code drift} (the drift check alone, read-only; see "Drift"),
+ * {@code restore} (Ferry's pre-migration snapshot into a new cluster; see "Rolling back: restore").
  * Unset means {@code migrate}; the first argument wins over it.
  * @param allowClean {@code clean} runs only when {@code true}, and never where {@code FERRY_ENVIRONMENT} is one of
  * {@code FERRY_PRODUCTION_ENVIRONMENTS}.
+ * @param allowRestore {@code restore} runs only when {@code true}: it makes a cluster (billed) and, with
+ * {@code FERRY_RESTORE_SWAP}, renames production's.
  * @param environment The environment's name: {@code dev}, {@code test}, {@code prod}... Names the report; decides
  * test data and whether this is production. Unset, the environment is unnamed.
  * @param locations Where the migrations are, comma-separated; {@code filesystem:/path} for a mounted folder,
@@ -86,12 +89,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rehearse {@code clone}: before production is migrated, its pending migrations are rehearsed on a
  * copy-on-write Aurora clone of it (see "Rehearsal on a clone"); {@code off}: not. Other values are refused.
  * @param rehearsal how the rehearsal is made and judged
+ * @param restore which snapshot {@code restore} restores, and whether it swaps
  * @param productionEnvironments The names of production environments, comma-separated, each matched exactly and
  * ignoring case against {@code FERRY_ENVIRONMENT} ({@code nonprod} is not {@code prod}). {@code clean} is refused
  * there.
  */
 @ConfigurationProperties("ferry")
-public record FerryProperties(String command, @DefaultValue("false") boolean allowClean, String environment,
+public record FerryProperties(String command, @DefaultValue("false") boolean allowClean,
+		@DefaultValue("false") boolean allowRestore, String environment,
 		List<String> locations, List<String> testdataLocations,
 		@DefaultValue({ "local", "dev", "test" }) List<String> testdataEnvironments, @DefaultValue Db db,
 		Map<String, String> placeholders, List<String> placeholderSecrets, String secretPlaceholderPattern,
@@ -100,7 +105,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		Path reportFile, Path stepSummary, @DefaultValue Snapshot snapshot, String logFormat,
 		@DefaultValue("20s") Duration stopTimeout, Duration socketTimeout,
 		@DefaultValue("60s") Duration idleInTransactionTimeout, @DefaultValue("warn") DriftMode drift, @DefaultValue("off") RehearseMode rehearse,
-		@DefaultValue Rehearsal rehearsal,
+		@DefaultValue Rehearsal rehearsal, @DefaultValue Restore restore,
 		@DefaultValue({ "prod", "production", "prd", "live" }) List<String> productionEnvironments) {
 
 	/**
@@ -136,6 +141,7 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		Range.ABOVE_ZERO.check("FERRY_SNAPSHOT_TIMEOUT", snapshot.timeout(), invalid);
 		Range.ABOVE_ZERO.check("FERRY_REHEARSAL_TIMEOUT", rehearsal.timeout(), invalid);
 		Range.ZERO_OR_MORE.check("FERRY_REHEARSAL_LOCK_BUDGET", rehearsal.lockBudget(), invalid);
+		Range.ABOVE_ZERO.check("FERRY_RESTORE_TIMEOUT", restore.timeout(), invalid);
 		if (socketTimeout != null && !socketTimeout.isNegative() && !socketTimeout.isZero() && statementTimeout != null
 				&& (statementTimeout.isZero() || socketTimeout.compareTo(statementTimeout) <= 0)) {
 			// A read that gives up first leaves the statement running on the server, holding its locks.
@@ -306,6 +312,27 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 		public Rehearsal {
 			clusterId = blankToNull(clusterId);
 			instanceClass = blankToNull(instanceClass);
+		}
+
+	}
+
+	/**
+	 * The {@code restore} command: one of Ferry's snapshots of {@code FERRY_SNAPSHOT_CLUSTER_ID} into a new cluster.
+	 *
+	 * @param snapshotId The snapshot to restore: one of Ferry's ({@code ferry:managed=true}) of
+	 * {@code FERRY_SNAPSHOT_CLUSTER_ID}; a migrate's report names it. Unset means the newest available one of a
+	 * finished run of this environment.
+	 * @param swap {@code true}: once restored and checked, the source cluster is renamed to a kept name (deletion
+	 * protection on) and the restored cluster, and its instance, take the source's names, so that the application's
+	 * endpoint points at the restored data. Refused while a migration holds Flyway's lock on the source.
+	 * @param timeout How long each wait of the restore (the cluster, its instance, each rename) may take; above
+	 * {@code 0}.
+	 */
+	public record Restore(String snapshotId, @DefaultValue("false") boolean swap,
+			@DefaultValue("90m") Duration timeout) {
+
+		public Restore {
+			snapshotId = blankToNull(snapshotId);
 		}
 
 	}

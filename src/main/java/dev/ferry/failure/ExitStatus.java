@@ -47,7 +47,13 @@ public enum ExitStatus {
 					+ "at once, with 143: nothing has run yet.)"),
 	REHEARSAL_CLONE_FAILED(12, "rehearsal clone could not be made",
 			"The rehearsal's clone could not be made or reached (no such cluster, a refused RDS call, a waiter's "
-					+ "timeout); production was not touched, whatever was made of the clone is deleted.");
+					+ "timeout); production was not touched, whatever was made of the clone is deleted."),
+	RESTORE_FAILED(13, "restore failed",
+			"`restore` failed: RDS refused a call or a waiter timed out, the restored cluster's schema history does not "
+					+ "end where the snapshot says, the name it needs is taken by a cluster that is not Ferry's, or the "
+					+ "swap was refused (a migration holds Flyway's lock on the source) or stopped half-way. Production was "
+					+ "only read unless the report's `restore.swapSteps` names a rename; the report's `restore` names "
+					+ "every cluster made, and a rerun with the same snapshot reuses them.");
 
 	private final int code;
 

@@ -16,6 +16,7 @@ import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
 import dev.ferry.plan.Plan;
 import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.restore.RestoreReport;
 import dev.ferry.run.RunRecord;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.run.RunRecord.PendingMigration;
@@ -38,19 +39,22 @@ import dev.ferry.session.Blocker;
  * @param applied the migrations this run applied, in order
  * @param pending the migrations still pending at the end
  * @param snapshot the snapshot taken before migrating, if any
+ * @param rollback the inputs of a run that would restore that snapshot, where {@code restore} can
  * @param error what failed, if anything did
  * @param rehearsal what the rehearsal on a clone of production found, if the run rehearsed
+ * @param restore what a restore made and what the rollback costs, as far as it got
  * @param plan what migrate would run, for the plan command
  * @param driftCheck what the drift check found, or why it did not compare; none where the run did not check
  * @param drift each object that differs from Ferry's record of the schema
  */
 @JsonPropertyOrder({ "command", "environment", "database", "startedAt", "durationMs", "outcome", "message", "exitCode",
-		"schemaVersion", "snapshot", "applied", "pending", "rehearsal", "error", "plan", "driftCheck", "drift" })
+		"schemaVersion", "snapshot", "rollback", "applied", "pending", "rehearsal", "restore", "error", "plan", "driftCheck", "drift" })
 public record RunReport(String command, String environment, String database,
 		@JsonSerialize(using = ToStringSerializer.class) Instant startedAt, long durationMs, String outcome,
 		String message, int exitCode, String schemaVersion, List<AppliedMigration> applied,
-		List<PendingMigration> pending, String snapshot, @JsonInclude(Include.NON_NULL) Failure error,
-		@JsonInclude(Include.NON_NULL) RehearsalReport rehearsal, @JsonInclude(Include.NON_NULL) Plan plan,
+		List<PendingMigration> pending, String snapshot, @JsonInclude(Include.NON_NULL) String rollback,
+		@JsonInclude(Include.NON_NULL) Failure error, @JsonInclude(Include.NON_NULL) RehearsalReport rehearsal,
+		@JsonInclude(Include.NON_NULL) RestoreReport restore, @JsonInclude(Include.NON_NULL) Plan plan,
 		@JsonInclude(Include.NON_NULL) String driftCheck, @JsonIgnore List<DriftedObject> drift) {
 
 	public RunReport {
@@ -92,7 +96,8 @@ public record RunReport(String command, String environment, String database,
 				(failure != null) ? "failed" : record.outcome().kind().label(),
 				(failure != null) ? failure.getMessage() : record.outcome().message(),
 				(failure != null) ? failure.status().code() : ExitStatus.SUCCESS.code(), record.schemaVersion(),
-				record.applied(), record.pending(), record.snapshot(), error, record.rehearsal(), record.plan(),
+				record.applied(), record.pending(), record.snapshot(), record.rollback(), error, record.rehearsal(),
+				record.restore(), record.plan(),
 				(drift != null) ? drift.summary() : null, driftedObjects(drift));
 	}
 

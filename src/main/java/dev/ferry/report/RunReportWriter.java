@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.ferry.plan.PlanReport;
 import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.restore.RestoreReport;
 import dev.ferry.run.RunRecord.AppliedMigration;
 import dev.ferry.run.RunRecord.PendingMigration;
 import dev.ferry.secrets.SecretMasker;
@@ -134,6 +135,10 @@ public class RunReportWriter {
 		md.append(")\n\n");
 		if (report.snapshot() != null) {
 			md.append("Snapshot before migrating: `").append(report.snapshot()).append("`\n\n");
+			if (report.rollback() != null) {
+				md.append("To roll back to it (every write after it is lost), run Ferry with:\n\n```\n")
+					.append(report.rollback()).append("\n```\n\n");
+			}
 		}
 		if (!report.applied().isEmpty()) {
 			md.append("| Applied | Description | Script | Checksum | Duration |\n| --- | --- | --- | --- | ---: |\n");
@@ -162,6 +167,9 @@ public class RunReportWriter {
 		}
 		if (report.rehearsal() != null) {
 			rehearsalMarkdown(md, report.rehearsal());
+		}
+		if (report.restore() != null) {
+			restoreMarkdown(md, report.restore());
 		}
 		if (report.plan() != null) {
 			md.append(PlanReport.markdown(report.plan()));
@@ -214,6 +222,44 @@ public class RunReportWriter {
 			}
 			md.append('\n');
 		}
+	}
+
+	private static void restoreMarkdown(StringBuilder md, RestoreReport restore) {
+		md.append("**Rollback of `").append(restore.sourceCluster()).append("`**");
+		if (restore.snapshot() != null) {
+			md.append(" to snapshot `").append(restore.snapshot()).append("`, taken ").append(restore.snapshotTime());
+		}
+		md.append("\n\n");
+		md.append("| | |\n| --- | --- |\n");
+		row(md, "Restored cluster", (restore.restoredCluster() != null) ? code(restore.restoredCluster())
+				+ (restore.reused() ? " (reused, made by an earlier restore of this snapshot)" : "") : "none made");
+		row(md, "Writer instance", code(restore.restoredInstance()));
+		row(md, "Endpoint", (restore.endpoint() != null) ? code(restore.endpoint() + ":" + restore.port()) : null);
+		row(md, "Writes lost", (restore.writesLostMinutes() != null) ? "every write after " + restore.snapshotTime()
+				+ ": the last " + restore.writesLostMinutes() + " minutes" : null);
+		row(md, "Schema version", (restore.restoredSchemaVersion() != null || restore.verified())
+				? ((restore.restoredSchemaVersion() != null) ? restore.restoredSchemaVersion() : "none (empty history)")
+						+ (restore.verified() ? ", as the snapshot recorded" : "") : null);
+		row(md, "Swapped", restore.swapped() ? "yes; the replaced cluster is kept as " + code(restore.keptCluster())
+				: restore.swapSteps().isEmpty() ? "no" : "half-way: " + String.join("; ", restore.swapSteps()));
+		row(md, "Master user secret", code(restore.masterUserSecret()));
+		row(md, "Restore took", restore.durationMs() + " ms");
+		md.append('\n');
+		if (!restore.nextSteps().isEmpty()) {
+			md.append("Next steps:\n\n");
+			restore.nextSteps().forEach((step) -> md.append("- ").append(step).append('\n'));
+			md.append('\n');
+		}
+	}
+
+	private static void row(StringBuilder md, String name, String value) {
+		if (value != null) {
+			md.append("| ").append(name).append(" | ").append(cell(value)).append(" |\n");
+		}
+	}
+
+	private static String code(String text) {
+		return (text != null) ? "`" + text + "`" : null;
 	}
 
 	/** The drift check's finding, and each drifted object, up to a length GitHub's step summary takes. */

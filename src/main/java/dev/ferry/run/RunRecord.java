@@ -11,6 +11,7 @@ import java.util.Set;
 import dev.ferry.drift.DriftFindings;
 import dev.ferry.plan.Plan;
 import dev.ferry.rehearsal.RehearsalReport;
+import dev.ferry.restore.RestoreReport;
 import dev.ferry.session.Blocker;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
@@ -44,6 +45,10 @@ public final class RunRecord {
 	private String failedScript;
 
 	private String snapshot;
+
+	private String rollback;
+
+	private RestoreReport restore;
 
 	private RehearsalReport rehearsal;
 
@@ -96,8 +101,19 @@ public final class RunRecord {
 		this.failedScript = migration.getScript();
 	}
 
-	public void snapshotTaken(String snapshot) {
+	/**
+	 * The snapshot taken before migrating.
+	 * @param snapshot its identifier
+	 * @param rollback the inputs of a run that would restore it, where {@code restore} can (a cluster's snapshot)
+	 */
+	public void snapshotTaken(String snapshot, String rollback) {
 		this.snapshot = snapshot;
+		this.rollback = rollback;
+	}
+
+	/** What the restore has made and reached so far; the last one told is reported, however the run ends. */
+	public void restoring(RestoreReport restore) {
+		this.restore = restore;
 	}
 
 	public void rehearsed(RehearsalReport rehearsal) {
@@ -184,6 +200,15 @@ public final class RunRecord {
 
 	public String snapshot() {
 		return this.snapshot;
+	}
+
+	/** The inputs of a run that would restore this run's snapshot, if it took one {@code restore} can restore. */
+	public String rollback() {
+		return this.rollback;
+	}
+
+	public RestoreReport restore() {
+		return this.restore;
 	}
 
 	public RehearsalReport rehearsal() {

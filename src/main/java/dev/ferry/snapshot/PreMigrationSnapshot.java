@@ -32,14 +32,26 @@ import org.springframework.beans.factory.DisposableBean;
  */
 public class PreMigrationSnapshot implements DisposableBean {
 
-	static final String MANAGED_TAG = "ferry:managed";
+	/** {@code true} on every snapshot of Ferry's: retention and {@code restore} touch no other. */
+	public static final String MANAGED_TAG = "ferry:managed";
+
+	/** The environment's name, as a tag value. */
+	public static final String ENVIRONMENT_TAG = "ferry:environment";
 
 	/** {@value #IN_FLIGHT} from the snapshot until its run ends, however it ends; then {@value #FINISHED}. */
-	static final String RUN_TAG = "ferry:run";
+	public static final String RUN_TAG = "ferry:run";
 
-	static final String IN_FLIGHT = "in-flight";
+	public static final String IN_FLIGHT = "in-flight";
 
-	static final String FINISHED = "finished";
+	public static final String FINISHED = "finished";
+
+	/**
+	 * The schema's version when the snapshot was taken (the newest applied versioned migration, {@value #NO_VERSION}
+	 * where none was): where a restore's schema history must end.
+	 */
+	public static final String SCHEMA_VERSION_TAG = "ferry:schema-version";
+
+	public static final String NO_VERSION = "none";
 
 	/**
 	 * How long a snapshot can be in flight: a run that is still marked so after this was killed (kill -9, a lost
@@ -74,13 +86,15 @@ public class PreMigrationSnapshot implements DisposableBean {
 	/**
 	 * Takes the snapshot and waits for it. Any failure is exit 8: nothing may be applied without it.
 	 * @param targetVersion the schema version the run migrates to
+	 * @param schemaVersion the schema version now, before anything is applied; null where none is applied
 	 * @return the snapshot's identifier
 	 */
-	public String take(String targetVersion) {
+	public String take(String targetVersion, String schemaVersion) {
 		String id = identifier(targetVersion);
 		List<Tag> tags = List.of(tag(MANAGED_TAG, "true"),
-				tag("ferry:environment", RdsIdentifiers.tagValue(this.environment)),
-				tag("ferry:target-version", (targetVersion != null) ? RdsIdentifiers.tagValue(targetVersion) : "none"),
+				tag(ENVIRONMENT_TAG, RdsIdentifiers.tagValue(this.environment)),
+				tag("ferry:target-version", (targetVersion != null) ? RdsIdentifiers.tagValue(targetVersion) : NO_VERSION),
+				tag(SCHEMA_VERSION_TAG, (schemaVersion != null) ? RdsIdentifiers.tagValue(schemaVersion) : NO_VERSION),
 				tag(RUN_TAG, IN_FLIGHT));
 		long started = System.nanoTime();
 		try {

@@ -85,15 +85,15 @@ class SnapshotAdversarialTest {
 		PreMigrationSnapshot pipeline = runner(retain, this.now);
 		PreMigrationSnapshot trigger = runner(retain, this.now);
 
-		String first = pipeline.take("5");
-		String second = trigger.take("5");
+		String first = pipeline.take("5", null);
+		String second = trigger.take("5", null);
 
 		assertThat(second).isNotEqualTo(first);
 		assertThat(ferrySnapshots()).as("both runs' snapshots, and the newest %d finished ones", retain)
 			.containsExactlyInAnyOrderElementsOf(concat(List.of(first, second), newest(finished, retain)));
 
 		trigger.destroy();
-		String third = runner(retain, this.now.plusSeconds(60)).take("6");
+		String third = runner(retain, this.now.plusSeconds(60)).take("6", null);
 
 		assertThat(ferrySnapshots()).as("the pipeline's is in flight still; the trigger's has finished and counts")
 			.containsExactlyInAnyOrderElementsOf(
@@ -105,21 +105,21 @@ class SnapshotAdversarialTest {
 
 	@Test
 	void aKilledRunsSnapshotIsKeptForADayAndThenCountsAsFinished() {
-		String killed = runner(0, this.now).take("5");
+		String killed = runner(0, this.now).take("5", null);
 
-		runner(0, this.now.plus(Duration.ofHours(23))).take("5");
+		runner(0, this.now.plus(Duration.ofHours(23))).take("5", null);
 		assertThat(ferrySnapshots()).contains(killed);
 
-		String later = runner(0, this.now.plus(PreMigrationSnapshot.IN_FLIGHT_AT_MOST).plusSeconds(60)).take("5");
+		String later = runner(0, this.now.plus(PreMigrationSnapshot.IN_FLIGHT_AT_MOST).plusSeconds(60)).take("5", null);
 		assertThat(ferrySnapshots()).doesNotContain(killed).contains(later);
 	}
 
 	@Test
 	void aKilledRunsSnapshotIsStillARollbackPointWhenItIsTheNewestFinishedOne() {
 		String older = finishedSnapshots(old("20250101", 1)).get(0);
-		String killed = runner(1, this.now).take("5");
+		String killed = runner(1, this.now).take("5", null);
 
-		String next = runner(1, this.now.plus(PreMigrationSnapshot.IN_FLIGHT_AT_MOST).plusSeconds(60)).take("6");
+		String next = runner(1, this.now.plus(PreMigrationSnapshot.IN_FLIGHT_AT_MOST).plusSeconds(60)).take("6", null);
 
 		assertThat(ferrySnapshots()).containsExactlyInAnyOrder(killed, next).doesNotContain(older);
 	}
@@ -130,14 +130,14 @@ class SnapshotAdversarialTest {
 		RdsClient failing = failingClient((id) -> id.endsWith("-v13"));
 		PreMigrationSnapshot broken = new PreMigrationSnapshot(failing, settings(1, "dev"), fixed(this.now));
 
-		assertThatExceptionOfType(FerryException.class).isThrownBy(() -> broken.take("13"))
+		assertThatExceptionOfType(FerryException.class).isThrownBy(() -> broken.take("13", null))
 			.satisfies((ex) -> assertThat(ex.status()).isEqualTo(ExitStatus.SNAPSHOT_FAILED))
 			.withMessageContaining("failed, nothing was applied");
 		broken.destroy();
 		String failed = ferrySnapshots().stream().filter((id) -> id.endsWith("-v13")).findFirst().orElseThrow();
 		assertThat(runTag(failed)).as("the failed run ended").isEqualTo("finished");
 
-		String next = new PreMigrationSnapshot(failing, settings(1, "dev"), fixed(this.now.plusSeconds(60))).take("14");
+		String next = new PreMigrationSnapshot(failing, settings(1, "dev"), fixed(this.now.plusSeconds(60))).take("14", null);
 
 		assertThat(ferrySnapshots()).as("the failed one is deleted, the good one is the finished one kept")
 			.containsExactlyInAnyOrder(good, next);
@@ -149,14 +149,14 @@ class SnapshotAdversarialTest {
 		List<String> finished = finishedSnapshots(old("20250101", 1), old("20250102", 2),
 				old("20250103", 3), old("20250104", 4));
 
-		String taken = runner(retain, this.now).take("5");
+		String taken = runner(retain, this.now).take("5", null);
 
 		assertThat(ferrySnapshots()).containsExactlyInAnyOrderElementsOf(concat(List.of(taken), newest(finished, retain)));
 	}
 
 	@Test
 	void retainZeroWithNothingElseKeepsTheRunsOwn() {
-		String taken = runner(0, this.now).take("5");
+		String taken = runner(0, this.now).take("5", null);
 
 		assertThat(ferrySnapshots()).containsExactly(taken);
 	}
@@ -174,7 +174,7 @@ class SnapshotAdversarialTest {
 			.tags(Tag.builder().key("ferry:managed").value("true").build()));
 		List<String> before = allSnapshots(this.cluster);
 
-		String taken = runner(0, this.now).take("5");
+		String taken = runner(0, this.now).take("5", null);
 
 		assertThat(allSnapshots(this.cluster)).containsExactlyInAnyOrderElementsOf(concat(before, List.of(taken)));
 		assertThat(allSnapshots(otherCluster)).containsExactly(old("20200104", 4) + "-other");
@@ -186,7 +186,7 @@ class SnapshotAdversarialTest {
 	void anyEnvironmentNameGivesASnapshotRdsTakes(String environment) {
 		PreMigrationSnapshot runner = new PreMigrationSnapshot(this.rds, settings(3, environment), fixed(this.now));
 
-		String taken = runner.take("2024.12.31.235959.123456789");
+		String taken = runner.take("2024.12.31.235959.123456789", null);
 
 		assertThat(taken).hasSizeLessThanOrEqualTo(RdsIdentifiers.MAX_LENGTH).matches(RDS_RULE)
 			.as("the version cut to 24 characters").endsWith("-v2024-12-31-235959-123456");

@@ -46,11 +46,11 @@ class ExitCodeCopiesTest {
 	}
 
 	@Test
-	void theDeployWorkflowsSummaryGivesEveryCodeItsMeaning() {
-		GeneratedSection.in(".github/workflows/migrate.yml", FERRY_CODES)
-			.assertUpToDate(summaryCase(ferryCodes(ExitStatus::meaning)));
-		GeneratedSection.in(".github/workflows/migrate.yml", RUN_MIGRATION_CODES)
-			.assertUpToDate(summaryCase(runMigrationCodes()));
+	void theDeployAndRollbackWorkflowsSummariesGiveEveryCodeItsMeaning() {
+		for (String workflow : new String[] { ".github/workflows/migrate.yml", ".github/workflows/rollback.yml" }) {
+			GeneratedSection.in(workflow, FERRY_CODES).assertUpToDate(summaryCase(ferryCodes(ExitStatus::meaning)));
+			GeneratedSection.in(workflow, RUN_MIGRATION_CODES).assertUpToDate(summaryCase(runMigrationCodes()));
+		}
 	}
 
 	@Test

@@ -58,7 +58,8 @@ class RunReportJsonTest {
 	@Test
 	void aSuccessfulMigrateHasItsMigrationsAndNoErrorRehearsalPlanOrDrift() throws Exception {
 		RunRecord record = started("migrate");
-		record.snapshotTaken("ferry-prod-20260504");
+		record.snapshotTaken("ferry-prod-20260504",
+				"FERRY_COMMAND=restore FERRY_ALLOW_RESTORE=true FERRY_RESTORE_SNAPSHOT_ID=ferry-prod-20260504");
 		record.applied(new AppliedMigration("2", "add email", "V2__add_email.sql", "SQL", 1234567, 42));
 		record.applied(new AppliedMigration(null, "grants for " + SECRET, "R__grants.sql", "SQL", null, 7));
 		record.finished(new Outcome(Kind.APPLIED, "Applied 2 migrations"), info());
@@ -69,6 +70,7 @@ class RunReportJsonTest {
 				  "startedAt": "2026-05-04T10:15:30.123Z", "durationMs": 1234, "outcome": "applied",
 				  "message": "Applied 2 migrations", "exitCode": 0, "schemaVersion": "2",
 				  "snapshot": "ferry-prod-20260504",
+				  "rollback": "FERRY_COMMAND=restore FERRY_ALLOW_RESTORE=true FERRY_RESTORE_SNAPSHOT_ID=ferry-prod-20260504",
 				  "applied": [
 				    {"version": "2", "description": "add email", "script": "V2__add_email.sql", "type": "SQL",
 				     "checksum": 1234567, "durationMs": 42},

@@ -39,6 +39,11 @@ import software.amazon.awssdk.services.rds.model.DBCluster;
  * {@code ferry-rehearsal-} is added as 127.0.0.1 as soon as it appears.</li>
  * </ul>
  * Ferry's own code runs unchanged: it calls RDS, resolves the endpoint and connects.
+ * <p>
+ * {@link #forRestores} stands in for the clusters {@code restore} makes from a snapshot: a copy made when the test
+ * says the snapshot's data is production's ({@link #copyProduction()}), under {@code ferry-restore-} names, and the
+ * master user of the secret RDS (moto) makes for the restored cluster is the server's own user (a server that trusts
+ * loopback, as the embedded one does, takes the secret's password as it is).
  */
 public final class AuroraCloneStandIn implements AutoCloseable {
 
@@ -58,11 +63,29 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 
 	private final Thread watcher;
 
+	private final String clusterPrefix;
+
+	private final String masterUser;
+
 	private volatile int connections;
 
+	private volatile boolean publishing = true;
+
 	public AuroraCloneStandIn(TestDatabase production, RdsClient rds, Path hostsFile) {
+		this(production, rds, hostsFile, "ferry-rehearsal-", "_clone", null);
+	}
+
+	/** The restored clusters' stand-in: their master user ({@code admin} in moto's secret) is the server's user. */
+	public static AuroraCloneStandIn forRestores(TestDatabase production, RdsClient rds, Path hostsFile) {
+		return new AuroraCloneStandIn(production, rds, hostsFile, "ferry-restore-", "_restored", "admin");
+	}
+
+	private AuroraCloneStandIn(TestDatabase production, RdsClient rds, Path hostsFile, String clusterPrefix,
+			String copySuffix, String masterUser) {
 		this.production = production;
-		this.copyName = production.name() + "_clone";
+		this.copyName = production.name() + copySuffix;
+		this.clusterPrefix = clusterPrefix;
+		this.masterUser = masterUser;
 		this.rds = rds;
 		this.hostsFile = hostsFile;
 		try {
@@ -87,6 +110,14 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 
 	public Path hostsFile() {
 		return this.hostsFile;
+	}
+
+	/**
+	 * Whether new clusters' endpoints resolve: off, a cluster that appears is not reachable (yet), as a cluster whose
+	 * DNS name is not published; on again, it is.
+	 */
+	public void publishEndpoints(boolean publish) {
+		this.publishing = publish;
 	}
 
 	/** How many connections reached the copy so far: proof that the rehearsal ran there. */
@@ -120,7 +151,8 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 			try {
 				boolean added = false;
 				for (DBCluster cluster : this.rds.describeDBClusters().dbClusters()) {
-					if (cluster.dbClusterIdentifier().startsWith("ferry-rehearsal-") && cluster.endpoint() != null) {
+					if (this.publishing && cluster.dbClusterIdentifier().startsWith(this.clusterPrefix)
+							&& cluster.endpoint() != null) {
 						synchronized (this.endpoints) {
 							added |= this.endpoints.add(cluster.endpoint());
 						}
@@ -221,6 +253,9 @@ public final class AuroraCloneStandIn implements AutoCloseable {
 		for (int i = 0; i + 1 < parts.size(); i += 2) {
 			String value = parts.get(i).equals("database") && parts.get(i + 1).equals(this.production.name())
 					? this.copyName : parts.get(i + 1);
+			if (parts.get(i).equals("user") && value.equals(this.masterUser)) {
+				value = this.production.server().username();
+			}
 			out.writeBytes(parts.get(i).getBytes(StandardCharsets.UTF_8));
 			out.write(0);
 			out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
