@@ -85,8 +85,10 @@ require_tools() {
 
 cleanup_e2e() {
   [[ -n "${CREDS_PID:-}" ]] && kill "$CREDS_PID" 2>/dev/null
-  [[ -n "${PROD_PID:-}" ]] && { kill "$PROD_PID" 2>/dev/null; wait "$PROD_PID" 2>/dev/null; }
-  [[ -n "${STATE_PID:-}" ]] && { kill "$STATE_PID" 2>/dev/null; wait "$STATE_PID" 2>/dev/null; }
+  [[ -n "${PROD_PID:-}" ]] && { kill "$PROD_PID" 2>/dev/null; wait "$PROD_PID" 2>/dev/null || true; }
+  [[ -n "${STATE_PID:-}" ]] && { kill "$STATE_PID" 2>/dev/null; wait "$STATE_PID" 2>/dev/null || true; }
+  # The "pushed" name is this run's: the image keeps only its own tag.
+  [[ -n "${PUSHED:-}" ]] && { pod untag "$IMAGE" "$PUSHED" 2>/dev/null || true; }
   stop_moto
   [[ -n "${E2E_PG:-}" ]] && pg_stop "$E2E_PG"
   rm -rf "$REPO_ROOT/target/image-ca"
@@ -202,7 +204,9 @@ github_oidc_provider_arn       = "$(tf_out github_oidc_provider_arn)"
 TFVARS
   log "terraform apply of prod against moto, in the background"
   PROD_T0=$SECONDS
-  (TF_WORKSPACE=prod timeout 900 terraform -chdir="$EXAMPLE" apply -auto-approve -input=false -no-color -var-file="$WORK/prod.tfvars" >"$WORK/apply-prod.log" 2>&1) &
+  # timeout is the background job itself: killing it (cleanup_e2e) stops terraform too.
+  TF_WORKSPACE=prod timeout 900 terraform -chdir="$EXAMPLE" apply -auto-approve -input=false -no-color \
+    -var-file="$WORK/prod.tfvars" >"$WORK/apply-prod.log" 2>&1 &
   PROD_PID=$!
 }
 
@@ -539,7 +543,7 @@ main() {
   PLUGIN_DIR=${FERRY_TF_PLUGIN_DIR:-/opt/tf-plugins}
   FERRY_JDK_HOME=${FERRY_JDK_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
   require_tools
-  ALL_OUTPUT="" TASKS=0 ENV_VARS=() PROD_PID="" STATE_PID=""
+  ALL_OUTPUT="" TASKS=0 ENV_VARS=() PROD_PID="" STATE_PID="" PUSHED=""
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e.XXXXXX")
   chmod 755 "$WORK"
   trap cleanup_e2e EXIT
