@@ -7,7 +7,25 @@ locals {
   partition           = local.log_group_arn_parts[1]
   region              = local.log_group_arn_parts[3]
 
-  ecr_repository_arn = var.create_ecr_repository ? aws_ecr_repository.this[0].arn : var.ecr_repository_arn
+  # The repository `image` names, when it is an ECR image (<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<name>
+  # with a tag or digest): the execution role may pull from it, wherever it was created (one repository the pipeline
+  # pushes to, pulled by every environment).
+  image_ecr_parts = try(regex("^([0-9]{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^@:]+)", var.image), null)
+  image_ecr_repository_arn = local.image_ecr_parts == null ? null : format(
+    "arn:%s:ecr:%s:%s:repository/%s", local.partition, local.image_ecr_parts[1], local.image_ecr_parts[0], local.image_ecr_parts[2]
+  )
+
+  # Every repository the execution role may pull from: the created one, the one `image` names, `ecr_repository_arn`.
+  ecr_pull_repository_arns = distinct(compact([
+    try(aws_ecr_repository.this[0].arn, null),
+    local.image_ecr_repository_arn,
+    var.ecr_repository_arn,
+  ]))
+
+  # Other accounts' principals that may pull from the created repository: account IDs become the account's root.
+  ecr_read_access_principals = [
+    for p in var.ecr_repository_read_access : can(regex("^[0-9]{12}$", p)) ? "arn:${local.partition}:iam::${p}:root" : p
+  ]
 
   # arn:aws:rds:region:account:cluster:id -> id, and its snapshots named ferry-*
   snapshot_cluster_id = var.snapshot_cluster_arn == null ? null : element(split(":", var.snapshot_cluster_arn), 6)
@@ -116,6 +134,29 @@ resource "aws_ecr_repository" "this" {
   tags = var.tags
 }
 
+# Environments in other accounts pull the one image from here: their execution roles need this policy as well as
+# their own EcrPull statement (which this module writes in every environment from `image`).
+data "aws_iam_policy_document" "ecr_read_access" {
+  count = var.create_ecr_repository && length(var.ecr_repository_read_access) > 0 ? 1 : 0
+
+  statement {
+    sid     = "CrossAccountPull"
+    actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.ecr_read_access_principals
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "this" {
+  count = var.create_ecr_repository && length(var.ecr_repository_read_access) > 0 ? 1 : 0
+
+  repository = aws_ecr_repository.this[0].name
+  policy     = data.aws_iam_policy_document.ecr_read_access[0].json
+}
+
 ################################################################################
 # CloudWatch log group
 ################################################################################
@@ -191,11 +232,11 @@ data "aws_iam_policy_document" "execution" {
   }
 
   dynamic "statement" {
-    for_each = local.ecr_repository_arn != null ? [local.ecr_repository_arn] : []
+    for_each = length(local.ecr_pull_repository_arns) > 0 ? [1] : []
     content {
       sid       = "EcrPull"
       actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-      resources = [statement.value]
+      resources = local.ecr_pull_repository_arns
     }
   }
 

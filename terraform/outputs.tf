@@ -33,6 +33,16 @@ output "ecr_repository_arn" {
   value       = try(aws_ecr_repository.this[0].arn, null)
 }
 
+output "image_repository_arn" {
+  description = "ARN of the ECR repository `image` names (null when `image` is not an ECR image)"
+  value       = local.image_ecr_repository_arn
+}
+
+output "ecr_pull_repository_arns" {
+  description = "ARNs of the ECR repositories the execution role may pull from (EcrPull): the created one, the one `image` names, `ecr_repository_arn`"
+  value       = local.ecr_pull_repository_arns
+}
+
 output "execution_role_arn" {
   description = "ARN of the ECS execution role"
   value       = aws_iam_role.execution.arn

@@ -29,7 +29,7 @@ variable "tags" {
 ################################################################################
 
 variable "create_ecr_repository" {
-  description = "Whether to create the ECR repository for the Ferry image (set false when the image lives in a shared repository)"
+  description = "Whether to create the ECR repository for the Ferry image: true in the one environment whose repository the pipeline pushes to, false in the others (their `image` names that repository)"
   type        = bool
   default     = true
 }
@@ -59,9 +59,25 @@ variable "ecr_force_delete" {
 }
 
 variable "ecr_repository_arn" {
-  description = "ARN of an existing ECR repository the execution role may pull from, used when `create_ecr_repository` is false (null: no ECR pull permissions beyond the created repository)"
+  description = "ARN of one more ECR repository the execution role may pull from. Rarely needed: the role may always pull from the created repository and from the ECR repository `image` names (null: none beyond those)"
   type        = string
   default     = null
+
+  validation {
+    condition     = var.ecr_repository_arn == null || can(regex("^arn:[^:]+:ecr:[^:]+:[0-9]{12}:repository/.+$", var.ecr_repository_arn))
+    error_message = "ecr_repository_arn must be an ECR repository ARN: arn:<partition>:ecr:<region>:<account>:repository/<name>."
+  }
+}
+
+variable "ecr_repository_read_access" {
+  description = "Other AWS accounts (12-digit IDs) or IAM role ARNs whose environments pull the image from the created repository: the module writes a repository policy that lets them pull (their execution roles need their own EcrPull statement too, which this module writes from `image`). Empty: no repository policy"
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.ecr_repository_read_access : can(regex("^([0-9]{12}|arn:[^:]+:iam::[0-9]{12}:(root|role/.+))$", p))])
+    error_message = "Each ecr_repository_read_access entry must be a 12-digit account ID or an IAM role ARN (or an account's :root ARN)."
+  }
 }
 
 ################################################################################
@@ -85,7 +101,7 @@ variable "log_kms_key_id" {
 ################################################################################
 
 variable "image" {
-  description = "Container image of Ferry, preferably pinned by digest: `<account>.dkr.ecr.<region>.amazonaws.com/ferry@sha256:...`"
+  description = "Container image of Ferry, preferably pinned by digest: `<account>.dkr.ecr.<region>.amazonaws.com/ferry@sha256:...`. The execution role may pull from the ECR repository it names"
   type        = string
 }
 

@@ -14,8 +14,10 @@
 #           terraform fmt -check -recursive; init -backend=false -plugin-dir + validate of module and example;
 #           then, in a temporary copy of the repository layout, moto_server on a free loopback port and
 #           `terraform apply` of the example against it: the migration trigger runs the real
-#           ecs/run-migration, which runs the task in moto; then plans prove the trigger is stable and
-#           fires again on a new image digest or a changed db/ file; then `terraform destroy`.
+#           ecs/run-migration, which runs the task in moto; the task definition, the task and execution
+#           roles' policies and the repository policy (ecr_repository_read_access) are what the inputs say;
+#           then plans prove the trigger is stable and fires again on a new image digest or a changed db/
+#           file; then `terraform destroy`.
 #           Nothing is written to the repository except terraform/test/node_modules (git-ignored).
 # Without terraform: says so on stderr and runs the parse and variable checks only.
 #
@@ -245,14 +247,22 @@ check_apply() {
   aws --endpoint-url "$ENDPOINT" ecs describe-task-definition --task-definition "$tdef" --output json >"$WORK/taskdef.json"
   aws --endpoint-url "$ENDPOINT" iam get-role-policy --role-name "$(terraform -chdir="$EXAMPLE" output -raw task_role_arn | sed 's,.*/,,')" \
     --policy-name ferry-task --output json >"$WORK/task-policy.json"
-  python3 - "$WORK/outputs.json" "$WORK/taskdef.json" "$WORK/task-policy.json" "$DIGEST" <<'PY'
+  aws --endpoint-url "$ENDPOINT" iam get-role-policy --role-name "$(terraform -chdir="$EXAMPLE" output -raw execution_role_arn | sed 's,.*/,,')" \
+    --policy-name ferry-execution --output json >"$WORK/execution-policy.json"
+  aws --endpoint-url "$ENDPOINT" ecr get-repository-policy --repository-name "$(terraform -chdir="$EXAMPLE" output -raw ecr_repository_name)" \
+    --output json >"$WORK/repository-policy.json"
+  python3 - "$WORK/outputs.json" "$WORK/taskdef.json" "$WORK/task-policy.json" "$DIGEST" "$WORK/execution-policy.json" \
+    "$WORK/repository-policy.json" <<'PY'
 import json, sys, urllib.parse
 out = {k: v["value"] for k, v in json.load(open(sys.argv[1])).items()}
 td = json.load(open(sys.argv[2]))["taskDefinition"]
-doc = json.load(open(sys.argv[3]))["PolicyDocument"]
-if isinstance(doc, str):
-    doc = json.loads(urllib.parse.unquote(doc))
+def policy(answer, key):
+    doc = answer[key]
+    return json.loads(urllib.parse.unquote(doc)) if isinstance(doc, str) else doc
+doc = policy(json.load(open(sys.argv[3])), "PolicyDocument")
 digest = sys.argv[4]
+execution = policy(json.load(open(sys.argv[5])), "PolicyDocument")
+repository = policy(json.load(open(sys.argv[6])), "policyText")
 errors = []
 def expect(what, got, want):
     if got != want:
@@ -308,9 +318,20 @@ for sid, key in [("RehearsalCloneFromSource", "aws:RequestTag/ferry:rehearsal"),
                  ("RehearsalCloneInstance", "aws:RequestTag/ferry:rehearsal"),
                  ("RehearsalDeleteClone", "aws:ResourceTag/ferry:rehearsal")]:
     expect(sid + " condition", st[sid].get("Condition", {}).get("StringEquals", {}).get(key), "true")
+
+# The execution role pulls from the repository the image names (here the created one), nothing else; the
+# repository policy lets the account in ecr_repository_read_access pull.
+ex = {s["Sid"]: s for s in execution["Statement"]}
+repository_arn = "arn:aws:ecr:eu-west-1:%s:repository/%s" % (out["ecr_repository_url"].split(".")[0], out["ecr_repository_name"])
+expect("EcrPull repositories", res(ex["EcrPull"]), [repository_arn])
+expect("EcrPull actions", act(ex["EcrPull"]), ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+(pull,) = repository["Statement"]
+expect("repository policy principal", pull["Principal"], {"AWS": "arn:aws:iam::210987654321:root"})
+expect("repository policy actions", act(pull), ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+
 for e in errors:
     print(f"run-tests: {e}", file=sys.stderr)
-print(f"run-tests: trigger, task definition and task role checked, {len(errors)} problem(s)", file=sys.stderr)
+print(f"run-tests: trigger, task definition, task and execution roles, repository policy checked, {len(errors)} problem(s)", file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
   # moto holds the task that ecs/run-migration started: stopped, container exit code 0.
@@ -544,6 +565,7 @@ rehearse                       = true
 rehearsal_lock_budget          = "2s"
 secret_recovery_window_in_days = 0
 ecr_force_delete               = true
+ecr_repository_read_access     = ["210987654321"]
 migration_timeout              = 300
 EOF
       if run_check "apply runs the migration through ecs/run-migration" check_apply; then

@@ -11,7 +11,10 @@ locals {
   db_dir  = "${local.repo_root}/db"
   db_hash = sha1(join("\n", [for f in sort(tolist(fileset(local.db_dir, "**"))) : "${f}:${filemd5("${local.db_dir}/${f}")}"]))
 
-  image = "${coalesce(var.image_repository, module.ferry.ecr_repository_url)}@${var.image_digest}"
+  # One image for every environment: the repository this environment creates, or the one `image_repository` names
+  # (the repository another environment's apply created, in this account or another).
+  image_repository = var.create_ecr_repository && var.image_repository == null ? module.ferry.ecr_repository_url : var.image_repository
+  image            = "${local.image_repository}@${var.image_digest}"
 
   vpc_id     = var.vpc_id != null ? var.vpc_id : aws_vpc.this[0].id
   subnet_ids = var.vpc_id != null ? var.subnet_ids : aws_subnet.private[*].id
@@ -159,6 +162,14 @@ resource "aws_ecs_cluster" "this" {
     name  = "containerInsights"
     value = "disabled"
   }
+
+  lifecycle {
+    # One state per environment: in a workspace named after another environment this is the wrong state.
+    precondition {
+      condition     = terraform.workspace == "default" || terraform.workspace == var.environment
+      error_message = "This is workspace \"${terraform.workspace}\", but environment = \"${var.environment}\": select the environment's own workspace (terraform workspace select ${var.environment}) or pass its variables."
+    }
+  }
 }
 
 ################################################################################
@@ -272,8 +283,11 @@ module "ferry" {
   https_egress_cidr_blocks     = local.create_vpc && var.create_vpc_endpoints ? [local.vpc_cidr] : ["0.0.0.0/0"]
   https_egress_prefix_list_ids = local.create_vpc && var.create_vpc_endpoints ? [aws_vpc_endpoint.s3[0].prefix_list_id] : []
 
-  ecr_force_delete      = var.ecr_force_delete
-  log_retention_in_days = var.log_retention_in_days
+  create_ecr_repository      = var.create_ecr_repository
+  ecr_repository_name        = var.ecr_repository_name
+  ecr_repository_read_access = var.ecr_repository_read_access
+  ecr_force_delete           = var.ecr_force_delete
+  log_retention_in_days      = var.log_retention_in_days
 }
 
 ################################################################################
@@ -355,15 +369,15 @@ data "aws_iam_policy_document" "deploy_assume" {
     }
 
     # The migrate job runs in the GitHub environment of this name, the plan before its approval in
-    # <name>-plan (no reviewers: plan-environment.yml); the image job runs on main.
+    # <name>-plan (no reviewers: plan-environment.yml); the image job runs on main, in no environment, with the
+    # role of the environment that holds the repository (only that role may be assumed outside an environment).
     condition {
       test     = "StringLike"
       variable = "token.actions.githubusercontent.com:sub"
-      values = [
+      values = concat([
         "repo:${var.github_repository}:environment:${var.environment}",
         "repo:${var.github_repository}:environment:${var.environment}-plan",
-        "repo:${var.github_repository}:ref:refs/heads/main",
-      ]
+      ], var.create_ecr_repository ? ["repo:${var.github_repository}:ref:refs/heads/main"] : [])
     }
   }
 }
@@ -385,13 +399,17 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["*"]
   }
 
-  statement {
-    sid = "EcrPush"
-    actions = [
-      "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
-      "ecr:PutImage", "ecr:UploadLayerPart",
-    ]
-    resources = [module.ferry.ecr_repository_arn]
+  # deploy.yml's image job pushes with the role of the environment that holds the repository.
+  dynamic "statement" {
+    for_each = var.create_ecr_repository ? [1] : []
+    content {
+      sid = "EcrPush"
+      actions = [
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload",
+        "ecr:PutImage", "ecr:UploadLayerPart",
+      ]
+      resources = [module.ferry.ecr_repository_arn]
+    }
   }
 
   # ecs/register-revision: read the current revision, register the next one (these take no resource) with the

@@ -34,8 +34,18 @@ output "region" {
 }
 
 output "ecr_repository_name" {
-  description = "Name of the ECR repository to push Ferry's image to"
+  description = "Name of the ECR repository the pipeline pushes Ferry's image to (null where create_ecr_repository is false)"
   value       = module.ferry.ecr_repository_name
+}
+
+output "image_repository_url" {
+  description = "URL of the repository this environment's image comes from: the created one, or `image_repository`"
+  value       = local.image_repository
+}
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub OIDC provider the deploy role trusts (created here, or `github_oidc_provider_arn`): the next environment in this account passes it as github_oidc_provider_arn (null without github_repository)"
+  value       = var.github_repository == null ? null : coalesce(var.github_oidc_provider_arn, try(aws_iam_openid_connect_provider.github[0].arn, null))
 }
 
 output "deploy_role_arn" {
@@ -44,16 +54,24 @@ output "deploy_role_arn" {
 }
 
 output "github_variables" {
-  description = "The GitHub Actions variables of this environment, name => value, as deploy.yml and migrate.yml read them (README.md's \"GitHub variables and Terraform outputs\")"
+  description = "The variables of this environment's GitHub environments (<environment> and <environment>-plan), name => value, as plan-environment.yml and migrate.yml read them (README.md's \"GitHub variables and Terraform outputs\")"
   value = {
     AWS_DEPLOY_ROLE_ARN = try(aws_iam_role.deploy[0].arn, null)
     AWS_REGION          = var.region
-    ECR_REPOSITORY      = module.ferry.ecr_repository_name
     ECS_CLUSTER         = aws_ecs_cluster.this.name
     TASK_DEFINITION     = module.ferry.task_definition_family
     SUBNETS             = join(",", local.subnet_ids)
     SECURITY_GROUPS     = module.ferry.security_group_id
   }
+}
+
+output "github_repository_variables" {
+  description = "The repository-level GitHub variables deploy.yml's image job reads (it runs in no environment), name => value: set from the environment that creates the repository (null where create_ecr_repository is false); RDS_CA_SHA256 is set by hand"
+  value = var.create_ecr_repository ? {
+    AWS_DEPLOY_ROLE_ARN = try(aws_iam_role.deploy[0].arn, null)
+    AWS_REGION          = var.region
+    ECR_REPOSITORY      = module.ferry.ecr_repository_name
+  } : null
 }
 
 output "security_group_id" {
@@ -67,7 +85,7 @@ output "subnet_ids" {
 }
 
 output "ecr_repository_url" {
-  description = "URL of the ECR repository to push Ferry's image to"
+  description = "URL of the ECR repository the pipeline pushes Ferry's image to, the other environments' image_repository (null where create_ecr_repository is false)"
   value       = module.ferry.ecr_repository_url
 }
 

@@ -132,10 +132,33 @@ variable "deletion_protection" {
 # Ferry
 ################################################################################
 
+variable "create_ecr_repository" {
+  description = "Whether this environment creates the ECR repository the pipeline pushes the one image to (output ecr_repository_url). True in one environment (the first you apply, e.g. dev); false in the others, which set `image_repository` to that URL"
+  type        = bool
+  default     = true
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the ECR repository created with `create_ecr_repository`: one repository for every environment"
+  type        = string
+  default     = "ferry"
+}
+
+variable "ecr_repository_read_access" {
+  description = "Other AWS accounts (12-digit IDs) or IAM role ARNs whose environments pull the image from the created repository (its repository policy). Environments in this account need nothing here"
+  type        = list(string)
+  default     = []
+}
+
 variable "image_repository" {
-  description = "Repository URL of the Ferry image (without tag or digest); null uses the ECR repository the module creates"
+  description = "Repository URL of the Ferry image (without tag or digest), e.g. the output ecr_repository_url of the environment that created it; null: the repository this environment creates. The execution role may pull from it"
   type        = string
   default     = null
+
+  validation {
+    condition     = var.image_repository != null || var.create_ecr_repository
+    error_message = "image_repository is needed where create_ecr_repository is false: the URL of the repository another environment created (its output ecr_repository_url)."
+  }
 }
 
 variable "image_digest" {
@@ -149,7 +172,7 @@ variable "image_digest" {
 }
 
 variable "run_migration" {
-  description = "Whether apply runs the migration task (false for a first apply that only creates the ECR repository to push to)"
+  description = "Whether apply runs the migration task (false for a first apply, before the first image is pushed)"
   type        = bool
   default     = true
 }
@@ -200,7 +223,7 @@ variable "github_repository" {
 }
 
 variable "github_oidc_provider_arn" {
-  description = "ARN of the account's existing token.actions.githubusercontent.com OIDC provider (an account has one). Null creates it; used only with github_repository"
+  description = "ARN of the account's existing token.actions.githubusercontent.com OIDC provider (an account has one): the second environment in an account passes the first's output github_oidc_provider_arn. Null creates it; used only with github_repository"
   type        = string
   default     = null
 }
