@@ -9,6 +9,7 @@
 # environment (each passed on as the build argument of the same name when set):
 #   BUILD_IMAGE, RUNTIME_IMAGE   base images (Dockerfile defaults: eclipse-temurin:25-jdk / :25-jre)
 #   RDS_CA_BUNDLE, RDS_CA_SHA256 the CA bundle (URL or build-context path) and its pinned sha256 (unpinned: a warning)
+#   AOT_TRAINING, TRAINING_DB_URL, TRAINING_DB_USERNAME, TRAINING_DB_PASSWORD   how the AOT cache is trained (Dockerfile)
 #   GIT_SHA, CREATED, SOURCE_URL override what is read from git and the clock
 # prints: the image name on stdout
 # exit codes: 0 built, 1 build failed, 2 bad usage
@@ -83,7 +84,8 @@ main() {
     --label "org.opencontainers.image.source=$source" --label "dev.ferry.db-checksum=$checksum"
   )
   local name
-  for name in BUILD_IMAGE RUNTIME_IMAGE RDS_CA_BUNDLE RDS_CA_SHA256; do
+  for name in BUILD_IMAGE RUNTIME_IMAGE RDS_CA_BUNDLE RDS_CA_SHA256 AOT_TRAINING TRAINING_DB_URL TRAINING_DB_USERNAME \
+      TRAINING_DB_PASSWORD; do
     [[ -n "${!name:-}" ]] && args+=(--build-arg "$name=${!name}")
   done
 
