@@ -1016,7 +1016,7 @@ def image_jvm_options(dockerfile):
         raise BenchError(f"no ENTRYPOINT in {dockerfile}")
     args = json.loads(m.group(1))
     return [a for a in args[1:args.index("-jar")]
-            if (a.startswith("-XX:") and not a.startswith("-XX:AOTCache")) or a.startswith("-Dspring.")]
+            if (a.startswith("-XX:") and not a.startswith("-XX:AOTCache")) or a.startswith(("-Dspring.", "-Xm", "-Xs"))]
 
 
 def first_line(cmd):
@@ -1099,6 +1099,7 @@ def main():
     ap.add_argument("--no-host", action="store_true", help="only the container section")
     ap.add_argument("--ferry-image", default="", help="Ferry's image for the container section (empty: no section)")
     ap.add_argument("--flyway-image", default="", help="Flyway's CLI on the same base image")
+    ap.add_argument("--ferry-training", default="", help="how the Ferry image's AOT cache was trained, for the header")
     ap.add_argument("--container-reps", type=int, default=0, help="repetitions of the container section (0: --reps)")
     a = ap.parse_args()
     if a.reps < 1:
@@ -1136,7 +1137,8 @@ def main():
     if container_results is not None:
         sizes = containers.describe()
         md += ["", "#### In containers: Ferry's image and Flyway's CLI on the same base runtime image", "",
-               f"- Ferry: `{a.ferry_image}` ({sizes[a.ferry_image]:.0f} MB), its own ENTRYPOINT; Flyway: "
+               f"- Ferry: `{a.ferry_image}` ({sizes[a.ferry_image]:.0f} MB, AOT cache trained {a.ferry_training or '?'}), "
+               "its own ENTRYPOINT; Flyway: "
                f"`{a.flyway_image}` ({sizes[a.flyway_image]:.0f} MB: the base runtime image + the CLI's "
                f"{len(bench.flyway_cp.split(':'))} jars, `java -cp ... org.flywaydb.commandline.Main` with the JVM's "
                "defaults, as Flyway's `flyway` launcher starts it)",

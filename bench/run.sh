@@ -106,17 +106,6 @@ main() {
         -Dmdep.outputFile="$cp_file") >&2 || die "could not resolve flyway-commandline"
   fi
 
-  local images=()
-  if [[ "$containers" == true ]]; then
-    # podman's configuration of the image scripts (.ci/image/podman-env.sh), for bench.py's podman runs too
-    local conf
-    conf=$(source "$ROOT/.ci/image/podman-env.sh" && podman_setup && echo "$CONTAINERS_CONF:$CONTAINERS_STORAGE_CONF") \
-      || die "podman's set-up failed"
-    export CONTAINERS_CONF=${conf%%:*} CONTAINERS_STORAGE_CONF=${conf#*:}
-    mapfile -t images < <(container_images "$image" "$cp_file")
-    [[ ${#images[@]} -eq 2 ]] || die "the container section's images could not be made (--no-containers skips it)"
-  fi
-
   echo "bench: extracting the jar for the AOT/CDS row" >&2
   java -Djarmode=tools -jar "$ROOT/target/ferry.jar" extract --destination "$work/ferry" >&2 \
     || die "jar extraction failed"
@@ -126,9 +115,21 @@ main() {
   port=$PG_STARTED_PORT
   echo "bench: PostgreSQL on 127.0.0.1:$port" >&2
 
+  local images=()
+  if [[ "$containers" == true ]]; then
+    # podman's configuration of the image scripts (.ci/image/podman-env.sh), for bench.py's podman runs too
+    local conf
+    conf=$(source "$ROOT/.ci/image/podman-env.sh" && podman_setup && echo "$CONTAINERS_CONF:$CONTAINERS_STORAGE_CONF") \
+      || die "podman's set-up failed"
+    export CONTAINERS_CONF=${conf%%:*} CONTAINERS_STORAGE_CONF=${conf#*:}
+    mapfile -t images < <(container_images "$image" "$cp_file" "$port" "$password")
+    [[ ${#images[@]} -eq 3 ]] || die "the container section's images could not be made (--no-containers skips it)"
+  fi
+
   local section=()
   [[ "$host" == true ]] || section+=(--no-host)
-  [[ "$containers" == true ]] && section+=(--ferry-image "${images[0]}" --flyway-image "${images[1]}")
+  [[ "$containers" == true ]] && section+=(--ferry-image "${images[0]}" --flyway-image "${images[1]}" \
+    --ferry-training "${images[2]}")
   python3 "$BENCH_DIR/bench.py" --reps "$reps" --port "$port" --password "$password" --work "$work" \
     --jar "$ROOT/target/ferry.jar" --extracted "$work/ferry" --java "$(command -v java)" --java25 "$java25" \
     --flyway-cp "$cp_file" --dbmate "$dbmate" --out "$out" --label="$label" --t0 "$t0" "${section[@]}" \
@@ -150,8 +151,9 @@ dbmate_binary() {
 # runtime image: Ferry's from the Dockerfile (or the image given), Flyway's command line as that runtime image plus
 # the CLI's jars (rebuilt only when the classpath or the base image changes; its label says which).
 container_images() {
-  local given=$1 cp_file=$2
+  local given=$1 cp_file=$2 port=$3 password=$4
   (
+    local training="as the given image was built"
     # shellcheck source=../.ci/image/podman-env.sh
     source "$ROOT/.ci/image/podman-env.sh"
     image_tools_install
@@ -163,14 +165,24 @@ container_images() {
     local ferry=$given
     if [[ -z "$ferry" ]]; then
       ferry=localhost/ferry:bench
-      echo "bench: building $ferry (.ci/image/build-image.sh on $runtime)" >&2
+      echo "bench: building $ferry (.ci/image/build-image.sh on $runtime, the AOT cache trained on a migrate)" >&2
+      # The cache trained as a pipeline's image should be: on a real migrate (Dockerfile, AOT_TRAINING), here of
+      # the baked db/ into a throwaway database of the bench's PostgreSQL.
+      PGPASSWORD=$password psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "DROP DATABASE IF EXISTS aot_training WITH (FORCE)" -c "CREATE DATABASE aot_training" >&2 \
+        || die "could not create the training database"
       # The bench makes no TLS connection: the system's CA bundle stands in for the RDS one (in a context path
       # that .dockerignore lets in).
       mkdir -p "$ROOT/target/image-ca"
       cp /etc/ssl/certs/ca-certificates.crt "$ROOT/target/image-ca/bench-bundle.pem" || die "no CA bundle to bake"
-      (cd "$ROOT" && BUILD_IMAGE=$build_image RUNTIME_IMAGE=$runtime RDS_CA_BUNDLE=target/image-ca/bench-bundle.pem \
-        RDS_CA_SHA256=$(sha256sum target/image-ca/bench-bundle.pem | cut -c1-64) \
-        .ci/image/build-image.sh --builder podman -t "$ferry" >/dev/null) || die "Ferry's image did not build"
+      training="on a migrate of db/ (AOT_TRAINING=migrate)"
+      if ! build_ferry_image "$ferry" "$build_image" "$runtime" migrate "$port" "$password"; then
+        # A db/ of a team's own may need placeholders or roles the training run does not have.
+        echo "bench: the image did not build with its cache trained on a migrate of db/; training on the start only" >&2
+        training="on Spring's start only (AOT_TRAINING=onRefresh)"
+        build_ferry_image "$ferry" "$build_image" "$runtime" onRefresh "$port" "$password" \
+          || die "Ferry's image did not build"
+      fi
     fi
     pod image exists "$ferry" || die "no image $ferry"
     local flyway=localhost/ferry-bench-flyway-cli:11.14.1 key
@@ -193,7 +205,19 @@ CONTAINERFILE
     fi
     echo "$ferry"
     echo "$flyway"
+    echo "$training"
   )
+}
+
+# IMAGE BUILD_IMAGE RUNTIME_IMAGE AOT_TRAINING PORT PASSWORD: Ferry's image as CI builds it, on the local base
+# images, with the system's CA bundle in place of the RDS one (the bench makes no TLS connection).
+build_ferry_image() {
+  local ferry=$1 build_image=$2 runtime=$3 training=$4 port=$5 password=$6
+  cd "$ROOT" || return 1
+  BUILD_IMAGE=$build_image RUNTIME_IMAGE=$runtime RDS_CA_BUNDLE=target/image-ca/bench-bundle.pem \
+    RDS_CA_SHA256=$(sha256sum target/image-ca/bench-bundle.pem | cut -c1-64) AOT_TRAINING=$training \
+    TRAINING_DB_URL="jdbc:postgresql://127.0.0.1:$port/aot_training" TRAINING_DB_USERNAME=postgres \
+    TRAINING_DB_PASSWORD=$password .ci/image/build-image.sh --builder podman -t "$ferry" >/dev/null
 }
 
 # Stops this run's PostgreSQL and removes (or keeps) its scratch directory; the EXIT trap.
