@@ -17,6 +17,9 @@
 #   JAR_SOURCE      auto (default): target/ferry.jar when the build context has one, else built here from source
 #                   with ./mvnw (Maven Central needed; `--network host` where only the host reaches it);
 #                   prebuilt: target/ferry.jar or fail; source: always build here
+#   AOT_TRAINING    onRefresh (default): the AOT cache is trained on Spring's start, no database needed; migrate:
+#                   on a real migrate of db/ into TRAINING_DB_URL (with TRAINING_DB_USERNAME, TRAINING_DB_PASSWORD),
+#                   an empty throwaway database the build reaches; see the train stage below
 #   RDS_CA_BUNDLE   URL or build-context path of the CA bundle baked at /opt/ferry/rds-ca/global-bundle.pem;
 #                   default: Amazon's global bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem;
 #                   empty (--build-arg RDS_CA_BUNDLE=): no bundle, no internet needed. Such an image migrates a
@@ -108,21 +111,34 @@ RUN set -e; cd /files; \
     echo 'ferry:x:10001:' >> etc/group; \
     chmod -R go-w home
 
-# ---- the AOT cache, trained on the runtime image itself with dummy settings: the context refreshes and the run
-# stops (spring.context.exit=onRefresh) before the runner, so no database is needed. The JVM options that shape the
-# cache (GC, class path) are the ENTRYPOINT's.
+# ---- the AOT cache, trained on the runtime image itself. AOT_TRAINING=onRefresh (the default): with dummy settings,
+# the context refreshes and the run stops (spring.context.exit=onRefresh) before the runner, so no database is
+# needed. AOT_TRAINING=migrate: a real migrate of the baked db/ into TRAINING_DB_URL, an empty throwaway database
+# the build reaches (--network host), so that Flyway's, pgjdbc's and the runner's classes are in the cache too:
+# about a tenth less CPU for a no-op at 0.25 vCPU (bench/profile-notes.md). The training database's credentials
+# are build arguments of this stage only (not in the image's history): use a throwaway one. The placeholders below
+# are the sample's; a db/ of your own needs its own in the training run (FERRY_PLACEHOLDER_* build environment is
+# not passed in: add ENV lines, or keep onRefresh). The JVM options that shape the cache (GC, class path) are the
+# ENTRYPOINT's.
 FROM ${RUNTIME_IMAGE} AS train
 WORKDIR /opt/ferry/app
 COPY --from=extract /build/extracted/dependencies/ ./
 COPY --from=extract /build/extracted/spring-boot-loader/ ./
 COPY --from=extract /build/extracted/snapshot-dependencies/ ./
 COPY --from=extract /build/extracted/application/ ./
-ENV FERRY_DB_URL=jdbc:postgresql://127.0.0.1:9/training FERRY_DB_USERNAME=training FERRY_DB_PASSWORD=training \
+ARG AOT_TRAINING=onRefresh
+ARG TRAINING_DB_URL=jdbc:postgresql://127.0.0.1:9/training
+ARG TRAINING_DB_USERNAME=training
+ARG TRAINING_DB_PASSWORD=training
+# spring.context.exit stops the run only at the value onRefresh; migrate lets it run.
+ENV FERRY_DB_URL=${TRAINING_DB_URL} FERRY_DB_USERNAME=${TRAINING_DB_USERNAME} \
+    FERRY_DB_PASSWORD=${TRAINING_DB_PASSWORD} FERRY_CONNECT_TIMEOUT=10s \
     FERRY_PLACEHOLDER_api_db_username=training FERRY_PLACEHOLDER_api_db_password=training \
-    FERRY_ENVIRONMENT=training FERRY_LOG_FORMAT=text AWS_REGION=us-east-1
+    FERRY_ENVIRONMENT=training FERRY_LOG_FORMAT=text AWS_REGION=us-east-1 \
+    JDK_JAVA_OPTIONS=-Dspring.context.exit=${AOT_TRAINING}
 RUN ["java", "-XX:AOTCacheOutput=/opt/ferry/app/ferry.aot", "-Xlog:aot=error", \
      "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Dspring.aot.enabled=true", \
-     "-Dspring.context.exit=onRefresh", "-jar", "/opt/ferry/app/ferry.jar"]
+     "-jar", "/opt/ferry/app/ferry.jar"]
 
 # ---- the image (FROM the image, not the runtime-base stage: podman's layer cache then keeps these layers)
 FROM ${RUNTIME_IMAGE}
@@ -143,10 +159,13 @@ USER 10001:10001
 # FERRY_REPORT_FILE there). The CA bundle is where FERRY_DB_SSL_ROOT_CERT points by default, and user.home's
 # .postgresql/root.crt (pgjdbc's own default) links to it too, for any uid. C1 only (TieredStopAtLevel=1) and
 # SerialGC suit a short single-threaded run: measurably faster start, less memory. spring.aot.enabled runs the bean
-# definitions generated at build time (process-aot) instead of working them out at every start. Not in JAVA_TOOL_OPTIONS: the JVM
+# definitions generated at build time (process-aot) instead of working them out at every start. -Xms16m: the heap
+# starts small wherever it runs and grows as a run needs it (up to the 70 %); left to the JVM it starts at 1/64 of the
+# machine's memory, and a no-op on a large host then never collects and keeps its garbage resident (151 MB peak RSS
+# against 116 with it, same CPU; bench/profile-notes.md). Not in JAVA_TOOL_OPTIONS: the JVM
 # echoes that on stderr at every start, a non-JSON line in JSON logs. Options of your own: JDK_JAVA_OPTIONS.
 ENTRYPOINT ["java", "-XX:AOTCache=/opt/ferry/app/ferry.aot", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", \
-            "-XX:MaxRAMPercentage=70", "-XX:-UsePerfData", "-Dspring.aot.enabled=true", "-Djava.io.tmpdir=/tmp", \
+            "-Xms16m", "-XX:MaxRAMPercentage=70", "-XX:-UsePerfData", "-Dspring.aot.enabled=true", "-Djava.io.tmpdir=/tmp", \
             "-Duser.home=/home/ferry", \
             "-jar", "/opt/ferry/app/ferry.jar"]
 

@@ -664,13 +664,15 @@ class Bench:
         return m
 
     # -- set-up --
-    def setup(self):
+    def setup(self, host=True):
         self.flyway_cp = Path(self.a.flyway_cp).read_text().strip()
         # Autovacuum after thousands of new tables would compete with the runs measured next.
         self.psql("ALTER SYSTEM SET autovacuum = off")
         self.psql("SELECT pg_reload_conf()")
         log("generating the migration sets")
         self.small1000, self.small5000, self.team = generate_sets(self.work / "sets")
+        if not host:
+            return
         for mset in (self.small1000, self.small5000):
             # Flyway's side: the same SQL and the history table Flyway would have written (Flyway validates the
             # checksums on every run, so a wrong row fails the no-op loudly).
@@ -809,6 +811,199 @@ class Bench:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Containers: Ferry's image and Flyway's CLI on the same base runtime image, at Fargate-like limits
+# ---------------------------------------------------------------------------------------------------------------
+
+# Fargate's smallest task (the module's default until issue 19) and a whole vCPU; memory as Fargate gives it.
+# (Fargate's 1 vCPU comes with 2 GB at least.)
+CONTAINER_LIMITS = [("--cpus=0.25 --memory=512m", ["--cpus=0.25", "--memory=512m"]),
+                    ("--cpus=1 --memory=2g", ["--cpus=1", "--memory=2g"])]
+PROJECT_MOUNT = "/bench/project"
+OUT_MOUNT = "/bench/out"
+
+
+@dataclass
+class ContainerMeasure:
+    wall: float
+    cpu: float | None               # CPU seconds of the container's processes (cgroup cpuacct), None if unreadable
+    ferry_ms: int | None = None     # Ferry's own duration (its report), start-up not included
+
+
+class Containers:
+    """Runs Ferry's image (its own ENTRYPOINT) and Flyway's command line (a base-image + the CLI's jars, JVM
+    defaults, as its `flyway` launcher starts it) with `podman run --network host --read-only --tmpfs /tmp`, the
+    team project mounted read-only at the same path in both, against the bench's PostgreSQL.
+
+    CPU comes from a cgroup made for each run (`--cgroup-parent`, cgroup v1's cpuacct, which counts a removed
+    child's time in its parent): the parent's usage minus that of podman's monitor (conmon), which podman puts in a
+    child of the same parent. That leaves the container's processes (the JVM, and runc's few milliseconds of set-up).
+    """
+
+    def __init__(self, bench, ferry_image, flyway_image, quick):
+        self.b = bench
+        self.quick = quick
+        self.ferry_image = ferry_image
+        self.flyway_image = flyway_image
+        self.out_dir = bench.work / "container-out"
+        self.out_dir.mkdir(exist_ok=True)
+        self.out_dir.chmod(0o777)          # the image runs as uid 10001
+        self.cgroup_root = Path("/sys/fs/cgroup")
+        self.ferry_entrypoint = self.inspect(ferry_image, "{{json .Config.Entrypoint}}")
+
+    def pod(self):
+        # the global flags of .ci/image/podman-env.sh's pod(); its CONTAINERS_CONF comes in through the environment
+        return ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
+
+    def inspect(self, image, fmt):
+        p = subprocess.run(self.pod() + ["image", "inspect", "--format", fmt, image], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise BenchError(f"podman image inspect {image}: {p.stderr.strip()}")
+        return json.loads(p.stdout) if fmt.startswith("{{json") else p.stdout.strip()
+
+    def describe(self):
+        size = {}
+        for image in (self.ferry_image, self.flyway_image):
+            size[image] = int(self.inspect(image, "{{.Size}}")) / 1e6
+        return size
+
+    def cgroup_usage(self, parent):
+        try:
+            total = int((self.cgroup_root / "cpuacct" / parent / "cpuacct.usage").read_text())
+            conmon_file = self.cgroup_root / "cpuacct" / parent / "conmon" / "cpuacct.usage"
+            conmon = int(conmon_file.read_text()) if conmon_file.exists() else 0
+            return (total - conmon) / 1e9
+        except (OSError, ValueError):
+            return None
+
+    def cgroup_remove(self, parent):
+        # conmon may outlive `podman run` by a moment; a cgroup with a process in it cannot be removed yet.
+        for controller in self.cgroup_root.iterdir():
+            d = controller / parent
+            if not d.is_dir():
+                continue
+            for sub in sorted((x for x in d.rglob("*") if x.is_dir()), key=lambda x: -len(x.parts)) + [d]:
+                for _ in range(50):
+                    try:
+                        sub.rmdir()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+
+    def run(self, tool, limits, kind, db):
+        b, mset = self.b, self.b.team
+        b.run_no += 1
+        label = f"{tool}-{kind}-{limits[0].strip('-').replace('=', '')}"
+        logfile = b.logs / f"{b.run_no:04d}-container-{label}.log"
+        parent = f"ferry-bench-{os.getpid()}-{b.run_no}"
+        report = self.out_dir / "report.json"
+        report.unlink(missing_ok=True)
+        env = dict(b.base_env)
+        cmd = self.pod() + ["run", "--rm", "--network", "host", "--ulimit", "nofile=1024:1024",
+                            "--ulimit", "nproc=1024:1024", "--read-only", "--tmpfs", "/tmp",
+                            f"--cgroup-parent=/{parent}", "-v", f"{mset.flyway_dir}:{PROJECT_MOUNT}:ro"] + limits
+        if tool == "ferry":
+            env.update(FERRY_DB_URL=b.jdbc(db), FERRY_DB_USERNAME=USER, FERRY_DB_PASSWORD=b.a.password,
+                       FERRY_LOCATIONS=f"filesystem:{PROJECT_MOUNT}", FERRY_REPORT_FILE=f"{OUT_MOUNT}/report.json",
+                       FERRY_LOG_FORMAT="text")
+            if mset.schemas:
+                env["FLYWAY_SCHEMAS"] = mset.schemas
+            for k, v in mset.placeholders.items():
+                env[f"FERRY_PLACEHOLDER_{k}"] = v
+            names = [k for k in env if k.startswith(("FERRY_", "FLYWAY_"))]
+            cmd += ["-v", f"{self.out_dir}:{OUT_MOUNT}"] + [x for k in names for x in ("-e", k)] + [self.ferry_image]
+        else:
+            cmd += [self.flyway_image, "-skipCheckForUpdate", "migrate", f"-url={b.jdbc(db)}", f"-user={USER}",
+                    f"-password={b.a.password}", f"-locations=filesystem:{PROJECT_MOUNT}",
+                    "-validateMigrationNaming=true", "-postgresql.transactional.lock=false"]
+            if mset.schemas:
+                cmd.append(f"-schemas={mset.schemas}")
+            cmd += [f"-placeholders.{k}={v}" for k, v in mset.placeholders.items()]
+        try:
+            with open(logfile, "wb") as out:
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=b.empty_cwd)
+                wall = time.perf_counter() - t0
+            cpu = self.cgroup_usage(parent)
+        finally:
+            self.cgroup_remove(parent)
+        output = logfile.read_text(errors="replace")
+        if p.returncode != 0:
+            raise BenchError(f"{label} exited {p.returncode}; its output ({logfile}):\n{output[-3000:]}")
+        m = ContainerMeasure(wall, cpu)
+        if tool == "ferry":
+            r = json.loads(report.read_text())
+            want = "up to date" if kind == "noop" else "applied"
+            if r.get("outcome") != want or (kind == "apply" and len(r.get("applied", [])) != mset.count):
+                raise BenchError(f"{label}: Ferry's outcome was {r.get('outcome')}: {r.get('message')}")
+            m.ferry_ms = r.get("durationMs")
+        elif kind == "noop" and "is up to date. No migration necessary" not in output:
+            raise BenchError(f"{label}: Flyway's CLI did not report up to date ({logfile})")
+        elif kind == "apply" and f"Successfully applied {mset.count} migration" not in output:
+            raise BenchError(f"{label}: Flyway's CLI did not apply {mset.count} migrations ({logfile})")
+        if kind == "apply":
+            n = b.count_objects(db, mset.object_schema)
+            expected = b.object_counts.setdefault(mset.name, n)
+            if n != expected:
+                raise BenchError(f"{label} left {n} objects in {mset.object_schema} of {db}, others {expected}")
+        return m
+
+    def setup(self):
+        """The no-op database: the team project applied by Ferry's image, then one untimed no-op (the run a
+        pipeline sees is the one after Ferry's previous run, which left its drift record)."""
+        db = f"cnoop_{self.b.team.name}"
+        log(f"containers: setting up {db} with Ferry's image")
+        self.b.reset_db(db)
+        self.run("ferry", CONTAINER_LIMITS[-1][1], "apply", db)
+        self.run("ferry", CONTAINER_LIMITS[-1][1], "noop", db)
+        return db
+
+    def scenarios(self):
+        t = self.b.team
+        noop = [(f"Team project: no-op ({t.count} applied)", "noop")]
+        # A quick pass (CI) measures the no-op only: an apply at 0.25 vCPU takes 20-30 s per contender here.
+        return noop if self.quick else noop + [(f"Team project: apply {t.count}", "apply")]
+
+    def measure_all(self, reps):
+        results = {}
+        tools = [("ferry", "Ferry image"), ("flyway", "Flyway CLI")]
+        noop_db = self.setup()
+        for limit_name, limits in CONTAINER_LIMITS:
+            for title, kind in self.scenarios():
+                log(f"containers {limit_name}, {title}: {reps} repetition(s)")
+                for rep in range(reps):
+                    for tool, name in (tools if rep % 2 == 0 else tools[::-1]):
+                        db = noop_db if kind == "noop" else f"capply_{tool}"
+                        if kind == "apply":
+                            self.b.reset_db(db)
+                        m = self.run(tool, limits, kind, db)
+                        results.setdefault((limit_name, title, tool), []).append(m)
+                        cpu = f"{m.cpu:.2f} s CPU" if m.cpu is not None else "CPU unknown"
+                        log(f"  {name}: {m.wall:.2f} s wall, {cpu}"
+                            + (f", Ferry's own {m.ferry_ms} ms" if m.ferry_ms is not None else ""))
+        return results
+
+    def table(self, results):
+        out = ["| Limits | Scenario | Ferry image wall s | Flyway CLI wall s | wall ratio | Ferry CPU s | Flyway CPU s "
+               "| CPU ratio | Ferry's own ms |",
+               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for limit_name, _ in CONTAINER_LIMITS:
+            for title, _ in self.scenarios():
+                f, w = results[(limit_name, title, "ferry")], results[(limit_name, title, "flyway")]
+                fw, ww = median([m.wall for m in f]), median([m.wall for m in w])
+                cpus = [m.cpu for m in f + w]
+                if None in cpus:
+                    fc = wc = "?"
+                    cr = "?"
+                else:
+                    fcv, wcv = median([m.cpu for m in f]), median([m.cpu for m in w])
+                    fc, wc, cr = f"{fcv:.2f}", f"{wcv:.2f}", ratio(fcv / wcv)
+                own = median([m.ferry_ms for m in f])
+                out.append(f"| `{limit_name}` | {title} | {fw:.2f} | {ww:.2f} | {ratio(fw / ww)} | {fc} | {wc} | {cr} "
+                           f"| {own:.0f} |")
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -821,7 +1016,7 @@ def image_jvm_options(dockerfile):
         raise BenchError(f"no ENTRYPOINT in {dockerfile}")
     args = json.loads(m.group(1))
     return [a for a in args[1:args.index("-jar")]
-            if (a.startswith("-XX:") and not a.startswith("-XX:AOTCache")) or a.startswith("-Dspring.")]
+            if (a.startswith("-XX:") and not a.startswith("-XX:AOTCache")) or a.startswith(("-Dspring.", "-Xm", "-Xs"))]
 
 
 def first_line(cmd):
@@ -901,15 +1096,27 @@ def main():
     ap.add_argument("--out", required=True, help="where to write the Markdown results")
     ap.add_argument("--label", default="", help="how the run was started, for the results header")
     ap.add_argument("--t0", type=float, default=0, help="when run.sh started (epoch seconds), for the total time")
+    ap.add_argument("--no-host", action="store_true", help="only the container section")
+    ap.add_argument("--ferry-image", default="", help="Ferry's image for the container section (empty: no section)")
+    ap.add_argument("--flyway-image", default="", help="Flyway's CLI on the same base image")
+    ap.add_argument("--ferry-training", default="", help="how the Ferry image's AOT cache was trained, for the header")
+    ap.add_argument("--container-reps", type=int, default=0, help="repetitions of the container section (0: --reps)")
     a = ap.parse_args()
     if a.reps < 1:
         ap.error("--reps must be at least 1")
+    if a.no_host and not a.ferry_image:
+        ap.error("--no-host needs --ferry-image")
     started = a.t0 or time.time()
     load_before = os.getloadavg()
     bench = Bench(a)
+    results = container_results = None
     try:
-        bench.setup()
-        results = bench.run()
+        bench.setup(host=not a.no_host)
+        if not a.no_host:
+            results = bench.run()
+        if a.ferry_image:
+            containers = Containers(bench, a.ferry_image, a.flyway_image, quick=a.reps == 1)
+            container_results = containers.measure_all(a.container_reps or a.reps)
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1
@@ -919,13 +1126,30 @@ def main():
     md += machine(a, bench)
     md.append(f"- Load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}; "
               f"{a.reps} repetition(s) per row, medians; whole run {elapsed / 60:.1f} min incl. build and set-up{(' (' + a.label + ')') if a.label else ''}")
-    md.append(f"- Ferry's second row: {bench.aot_name}, trained by applying the team project, and the JVM options of the"
-              f" image's ENTRYPOINT: `{' '.join(bench.image_options)}`")
-    md.append("")
-    md += table(results, bench.contenders())
-    md.append("")
-    md.append("Wall and CPU (user+sys of the process and its children, not PostgreSQL's) are medians; "
-              "\"vs Ferry\" divides by Ferry's fat-jar row. Peak RSS is the process's ru_maxrss (for Java, the JVM).")
+    if results is not None:
+        md.append(f"- Ferry's second row: {bench.aot_name}, trained by applying the team project, and the JVM options of the"
+                  f" image's ENTRYPOINT: `{' '.join(bench.image_options)}`")
+        md.append("")
+        md += table(results, bench.contenders())
+        md.append("")
+        md.append("Wall and CPU (user+sys of the process and its children, not PostgreSQL's) are medians; "
+                  "\"vs Ferry\" divides by Ferry's fat-jar row. Peak RSS is the process's ru_maxrss (for Java, the JVM).")
+    if container_results is not None:
+        sizes = containers.describe()
+        md += ["", "#### In containers: Ferry's image and Flyway's CLI on the same base runtime image", "",
+               f"- Ferry: `{a.ferry_image}` ({sizes[a.ferry_image]:.0f} MB, AOT cache trained {a.ferry_training or '?'}), "
+               "its own ENTRYPOINT; Flyway: "
+               f"`{a.flyway_image}` ({sizes[a.flyway_image]:.0f} MB: the base runtime image + the CLI's "
+               f"{len(bench.flyway_cp.split(':'))} jars, `java -cp ... org.flywaydb.commandline.Main` with the JVM's "
+               "defaults, as Flyway's `flyway` launcher starts it)",
+               "- `podman run --rm --network host --read-only --tmpfs /tmp` + the limits; the team project mounted "
+               "read-only in both; the same PostgreSQL; "
+               f"{a.container_reps or a.reps} repetition(s), medians; the order of the two alternates", ""]
+        md += containers.table(container_results)
+        md += ["", "Wall: `podman run` from start to exit (container set-up included, about 0.2-0.3 s here). CPU: "
+               "the container's processes (cgroup cpuacct; podman's conmon not counted). Ratio: Ferry / Flyway. "
+               "Ferry's own ms: the duration in its report, from its `main` to the end (the JVM's start not "
+               "included)."]
     text = "\n".join(md) + "\n"
     print(text)
     Path(a.out).write_text(text)

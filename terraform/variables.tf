@@ -106,15 +106,15 @@ variable "image" {
 }
 
 variable "cpu" {
-  description = "Fargate task CPU units (256 = 0.25 vCPU)"
+  description = "Fargate task CPU units (256 = 0.25 vCPU). 512 by default: a no-op run starts and checks in about half the wall time of 0.25 vCPU (Ferry is CPU-bound while it starts; README's \"Performance\"), and a run under a minute costs Fargate's one-minute minimum either way: $0.00041 at 512/1024 in us-east-1 (0.04048 $/vCPU-h, 0.004445 $/GB-h), $0.00021 at 256/512"
   type        = number
-  default     = 256
+  default     = 512
 }
 
 variable "memory" {
-  description = "Fargate task memory in MiB (must fit `cpu`, see the Fargate task size table)"
+  description = "Fargate task memory in MiB (must fit `cpu`, see the Fargate task size table). 1024 by default: the JVM takes 70 % as heap, 716 MiB, where a 66 MB data script ran in 256 MiB and peaked at 431 MiB RSS of a 512 MiB task (README's \"Performance\")"
   type        = number
-  default     = 512
+  default     = 1024
 }
 
 variable "cpu_architecture" {

@@ -11,6 +11,7 @@
 #   RDS_CA_BUNDLE, RDS_CA_SHA256 the CA bundle (URL or build-context path) and its pinned sha256 (unpinned: a warning);
 #                                RDS_CA_BUNDLE=none bakes no bundle (no internet needed; such an image refuses
 #                                verify-full against AWS)
+#   AOT_TRAINING, TRAINING_DB_URL, TRAINING_DB_USERNAME, TRAINING_DB_PASSWORD   how the AOT cache is trained (Dockerfile)
 #   GIT_SHA, CREATED, SOURCE_URL override what is read from git and the clock
 # prints: the image name on stdout
 # exit codes: 0 built, 1 build failed, 2 bad usage
@@ -85,7 +86,8 @@ main() {
     --label "org.opencontainers.image.source=$source" --label "dev.ferry.db-checksum=$checksum"
   )
   local name
-  for name in BUILD_IMAGE RUNTIME_IMAGE RDS_CA_BUNDLE RDS_CA_SHA256; do
+  for name in BUILD_IMAGE RUNTIME_IMAGE RDS_CA_BUNDLE RDS_CA_SHA256 AOT_TRAINING TRAINING_DB_URL TRAINING_DB_USERNAME \
+      TRAINING_DB_PASSWORD; do
     if [[ "$name" == RDS_CA_BUNDLE && "${RDS_CA_BUNDLE:-}" == none ]]; then
       args+=(--build-arg "RDS_CA_BUNDLE=") # the Dockerfile's word for no bundle
     elif [[ -n "${!name:-}" ]]; then

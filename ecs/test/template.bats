@@ -24,7 +24,7 @@ q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["containe
   [ "$(q 'd["family"]')" = ferry ]
   [ "$(q 'd["requiresCompatibilities"]')" = "['FARGATE']" ]
   [ "$(q 'd["networkMode"]')" = awsvpc ]
-  [ "$(q 'd["cpu"], d["memory"], c["cpu"], c["memory"]')" = "('256', '512', 256, 512)" ]
+  [ "$(q 'd["cpu"], d["memory"], c["cpu"], c["memory"]')" = "('512', '1024', 512, 1024)" ]
   [ "$(q 'd["taskRoleArn"]')" = "$FERRY_TASK_ROLE_ARN" ]
   [ "$(q 'd["executionRoleArn"]')" = "$FERRY_EXECUTION_ROLE_ARN" ]
   [ "$(q 'len(d["containerDefinitions"])')" = 1 ]

@@ -11,7 +11,8 @@
 //                                                                     empty (Ferry reads blank as unset);
 //       module leaves it out unless an optional input is given    <-> the template renders it empty or requires
 //       (a map under `cond ? {...} : {}`), with value V when set      it, or, when V is a default, renders V;
-//   - the "Container environment" table of terraform/README.md names exactly the module's names.
+//   - the "Container environment" table of terraform/README.md names exactly the module's names;
+//   - the task's cpu and memory defaults (variables.tf) are the renderer's FERRY_TASK_CPU and FERRY_TASK_MEMORY.
 // The .tf files are parsed with @cdktf/hcl2json; expressions the check does not understand are an error, not a
 // pass, so a new kind of entry in the module makes this check grow with it.
 //
@@ -217,6 +218,15 @@ async function main(argv) {
   }
   for (const name of [...documented].sort()) {
     if (!(name in mod)) problems.push(`${name}: in terraform/README.md's "Container environment" table, but the module never sets it`);
+  }
+  // The task's size has the same two writers: the module's cpu/memory defaults and the renderer's.
+  const renderer = read("ecs/render-task-definition");
+  for (const [input, setting] of [["cpu", "FERRY_TASK_CPU"], ["memory", "FERRY_TASK_MEMORY"]]) {
+    const m = renderer.match(new RegExp(`\\$\\{${setting}=(\\d+)\\}`));
+    if (!m) throw new Unreadable(`no default for ${setting} in ecs/render-task-definition`);
+    const moduleDefault = variables[input] && variables[input].default;
+    if (String(moduleDefault) !== m[1])
+      problems.push(`task ${input}: the module's default is ${moduleDefault}, ecs/render-task-definition's ${setting} is ${m[1]}`);
   }
   for (const p of problems) console.error(`container-environment: ${p}`);
   console.error(`container-environment: ${Object.keys(mod).length} name(s) in the module, ${Object.keys(tpl).length} in the template, ${problems.length} difference(s)`);

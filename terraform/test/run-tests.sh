@@ -276,7 +276,7 @@ expect("trigger's image digest", out["migration_input"]["image_digest"], digest)
 # The task definition.
 expect("compatibilities", td.get("requiresCompatibilities"), ["FARGATE"])
 expect("network mode", td.get("networkMode"), "awsvpc")
-expect("cpu/memory", (str(td.get("cpu")), str(td.get("memory"))), ("256", "512"))
+expect("cpu/memory (variables.tf defaults)", (str(td.get("cpu")), str(td.get("memory"))), ("512", "1024"))
 (c,) = td["containerDefinitions"]
 expect("container name", c["name"], "ferry")
 expect("image", c["image"], f"{out['ecr_repository_url']}@{digest}")

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,8 +14,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * The settings the configuration processor found: Ferry's own from {@link FerryProperties}, and every other
@@ -27,9 +30,12 @@ public final class KnownSettings {
 
 	private static final String PLACEHOLDERS = "ferry.placeholders";
 
-	/** Jackson 2, which the AWS SDK and Spring Cloud AWS bring; Spring Boot 4's own JSON parser is Jackson 3's. */
-	private static final ObjectMapper JSON = new ObjectMapper()
-		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+	/**
+	 * Jackson 2's streaming parser, which the AWS SDK brings and the report writer uses; Spring Boot 4's own JSON
+	 * parser is Jackson 3's. Not its data binding: every run reads these files (the unknown-setting check), and
+	 * setting up data binding for them was 7 % of a no-op's main thread at 0.25 vCPU (bench/profile-notes.md).
+	 */
+	private static final JsonFactory JSON = new JsonFactory();
 
 	/** Javadoc's inline {@code {@code ...}}, whose content may hold one level of braces ({@code ${<name>}}). */
 	private static final Pattern CODE_TAG = Pattern.compile("\\{@code ((?:[^{}]|\\{[^{}]*})*)}");
@@ -46,11 +52,8 @@ public final class KnownSettings {
 		try {
 			for (URL file : Collections.list(KnownSettings.class.getClassLoader()
 				.getResources("META-INF/spring-configuration-metadata.json"))) {
-				try (InputStream in = file.openStream()) {
-					List<Setting> properties = JSON.readValue(in, Metadata.class).properties();
-					if (properties != null) {
-						properties.forEach((setting) -> settings.putIfAbsent(setting.name(), setting));
-					}
+				try (InputStream in = file.openStream(); JsonParser json = JSON.createParser(in)) {
+					readProperties(json).forEach((setting) -> settings.putIfAbsent(setting.name(), setting));
 				}
 			}
 		}
@@ -79,9 +82,71 @@ public final class KnownSettings {
 		return setting;
 	}
 
-	/** The part of a metadata file read here. */
-	private record Metadata(List<Setting> properties) {
+	/** The {@code properties} of one metadata file; everything else in it is skipped. */
+	private static List<Setting> readProperties(JsonParser json) throws IOException {
+		List<Setting> properties = new ArrayList<>();
+		if (json.nextToken() != JsonToken.START_OBJECT) {
+			return properties;
+		}
+		while (json.nextToken() == JsonToken.FIELD_NAME) {
+			String field = json.currentName();
+			if (json.nextToken() == JsonToken.START_ARRAY && field.equals("properties")) {
+				while (json.nextToken() == JsonToken.START_OBJECT) {
+					properties.add(readSetting(json));
+				}
+			}
+			else {
+				json.skipChildren();
+			}
+		}
+		return properties;
+	}
 
+	private static Setting readSetting(JsonParser json) throws IOException {
+		String name = null;
+		String type = null;
+		String description = null;
+		Object defaultValue = null;
+		while (json.nextToken() == JsonToken.FIELD_NAME) {
+			String field = json.currentName();
+			json.nextToken();
+			switch (field) {
+				case "name" -> name = json.getValueAsString();
+				case "type" -> type = json.getValueAsString();
+				case "description" -> description = json.getValueAsString();
+				case "defaultValue" -> defaultValue = value(json);
+				default -> json.skipChildren();
+			}
+		}
+		return new Setting(name, type, description, defaultValue);
+	}
+
+	/** A JSON value as Jackson's data binding gives it for {@code Object}: lists, maps, strings, numbers. */
+	private static Object value(JsonParser json) throws IOException {
+		return switch (json.currentToken()) {
+			case START_ARRAY -> {
+				List<Object> list = new ArrayList<>();
+				while (json.nextToken() != JsonToken.END_ARRAY) {
+					list.add(value(json));
+				}
+				yield list;
+			}
+			case START_OBJECT -> {
+				Map<String, Object> map = new LinkedHashMap<>();
+				while (json.nextToken() == JsonToken.FIELD_NAME) {
+					String key = json.currentName();
+					json.nextToken();
+					map.put(key, value(json));
+				}
+				yield map;
+			}
+			case VALUE_NUMBER_INT -> json.getNumberValue();
+			case VALUE_NUMBER_FLOAT -> json.getDoubleValue();
+			case VALUE_TRUE -> Boolean.TRUE;
+			case VALUE_FALSE -> Boolean.FALSE;
+			case VALUE_NULL -> null;
+			default -> json.getText();
+		};
 	}
 
 	/**
