@@ -186,5 +186,6 @@ classify() {
   [ "$(ferry_exit_meaning 11)" = "Ferry: stopped by SIGTERM" ]
   [ "$(ferry_exit_meaning 12)" = "Ferry: rehearsal clone could not be made" ]
   [ "$(ferry_exit_meaning 137)" = "killed (SIGKILL), often out of memory" ]
-  [ "$(ferry_exit_meaning 13)" = "container exit code, not one of Ferry's" ]
+  [ "$(ferry_exit_meaning 13)" = "Ferry: restore failed" ]
+  [ "$(ferry_exit_meaning 19)" = "container exit code, not one of Ferry's" ]
 }
