@@ -173,7 +173,7 @@ class RehearsalTest {
 		scripts.write("V1__slow.sql", "SELECT pg_sleep(30);");
 		this.clone.copyProduction();
 		FerryProcess.Started killed = ferry().locations(scripts.folder()).start();
-		awaitOutput(killed, "Rehearsal clone ferry-rehearsal-");
+		killed.awaitOutput("Rehearsal clone ferry-rehearsal-");
 		this.clone.copy().awaitActive("pg_sleep(30)", Duration.ofSeconds(30));
 		killed.process().destroyForcibly().waitFor();
 		List<String> left = rehearsalClusters();
@@ -204,7 +204,7 @@ class RehearsalTest {
 		scripts.write("V1__slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);");
 		this.clone.copyProduction();
 		FerryProcess.Started started = ferry().locations(scripts.folder()).start();
-		awaitOutput(started, "Rehearsal clone ferry-rehearsal-");
+		started.awaitOutput("Rehearsal clone ferry-rehearsal-");
 		this.clone.copy().awaitActive("pg_sleep(30)", Duration.ofSeconds(30));
 
 		started.process().destroy();
@@ -286,13 +286,5 @@ class RehearsalTest {
 			.toList();
 	}
 
-	private static void awaitOutput(FerryProcess.Started started, String text) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (!started.outputSoFar().contains(text)) {
-			assertThat(System.nanoTime()).as("waiting for '" + text + "' in " + started.outputSoFar())
-				.isLessThan(deadline);
-			Thread.sleep(50);
-		}
-	}
 
 }

@@ -3,7 +3,6 @@ package dev.ferry.aws;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -228,7 +227,7 @@ class RestoreTest {
 		snapshot("ferry-" + this.environment + "-20250101-000000-aaaa-v1", this.environment, "finished", "none");
 		this.restored.publishEndpoints(false);
 		FerryProcess.Started started = restore().start();
-		awaitOutput(started, "not reachable yet");
+		started.awaitOutput("not reachable yet");
 
 		started.process().destroy();
 		FerryRun stopped = started.await();
@@ -382,13 +381,5 @@ class RestoreTest {
 		return clusterIds().stream().filter((id) -> id.startsWith("ferry-restore-" + this.environment)).toList();
 	}
 
-	private static void awaitOutput(FerryProcess.Started started, String text) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (!started.outputSoFar().contains(text)) {
-			assertThat(System.nanoTime()).as("waiting for '" + text + "' in " + started.outputSoFar())
-				.isLessThan(deadline);
-			Thread.sleep(50);
-		}
-	}
 
 }

@@ -213,7 +213,7 @@ class SnapshotAdversarialTest {
 
 		FerryProcess.Started trigger = ferry(database, scripts).start();
 		String second = awaitSnapshot(trigger);
-		awaitOutput(trigger, "Kept snapshot " + first + ": its run is still in flight");
+		trigger.awaitOutput("Kept snapshot " + first + ": its run is still in flight");
 		assertThat(ferrySnapshots()).containsExactlyInAnyOrder(first, second);
 		pipeline.process().destroyForcibly().waitFor();
 		trigger.process().destroyForcibly().waitFor();
@@ -254,20 +254,12 @@ class SnapshotAdversarialTest {
 	}
 
 	private static String awaitSnapshot(FerryProcess.Started started) throws InterruptedException {
-		awaitOutput(started, " is available (");
+		started.awaitOutput(" is available (");
 		String output = started.outputSoFar();
 		int at = output.indexOf("Snapshot ferry-");
 		return output.substring(at + "Snapshot ".length(), output.indexOf(' ', at + "Snapshot ".length()));
 	}
 
-	private static void awaitOutput(FerryProcess.Started started, String text) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (!started.outputSoFar().contains(text)) {
-			assertThat(System.nanoTime()).as("waiting for '" + text + "' in " + started.outputSoFar())
-				.isLessThan(deadline);
-			Thread.sleep(50);
-		}
-	}
 
 	private PreMigrationSnapshot runner(int retain, Instant at) {
 		return new PreMigrationSnapshot(this.rds, settings(retain, "dev"), fixed(at));

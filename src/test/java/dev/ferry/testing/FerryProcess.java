@@ -191,6 +191,20 @@ public final class FerryProcess {
 			return read(this.output);
 		}
 
+		/**
+		 * Waits up to a minute for Ferry to print the text, failing (with what it printed) if it does not or if the
+		 * process ends first.
+		 */
+		public void awaitOutput(String text) throws InterruptedException {
+			long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+			while (outputSoFar() == null || !outputSoFar().contains(text)) {
+				assertThat(System.nanoTime()).as("Ferry printed '%s' in time:%n%s", text, outputSoFar())
+					.isLessThan(deadline);
+				assertThat(this.process.isAlive()).as("Ferry is running:%n%s", outputSoFar()).isTrue();
+				Thread.sleep(50);
+			}
+		}
+
 		public FerryRun await() {
 			try {
 				if (!this.process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
