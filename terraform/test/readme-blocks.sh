@@ -67,7 +67,7 @@ run_script() {
   (cd "$dir" && bash "$WORK/$name.sh" < <(yes yes)) >"$WORK/$name.log" 2>&1 || rc=$?
   if ((rc != 0)); then
     tail -n 40 "$WORK/$name.log" >&2
-    fail "README's $name exited $rc (last lines above; script: $WORK/$name.sh)"
+    fail "README's $name exited $rc (last lines above; script: $WORK/$name.sh, kept with --keep)"
   fi
 }
 
