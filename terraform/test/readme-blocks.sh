@@ -87,7 +87,9 @@ setup() {
   if ! command -v jq >/dev/null; then
     [[ $(id -u) == 0 ]] || { echo "jq is not installed (apt-get install -y jq)" >&2; exit 3; }
     log "installing jq"
-    apt-get install -y -q jq >/dev/null || { echo "apt-get install jq failed" >&2; exit 3; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null; } \
+      || { echo "apt-get install jq failed" >&2; exit 3; }
   fi
 
   # Never real AWS: dummy credentials, no profile, no instance metadata, moto as every service's endpoint.
