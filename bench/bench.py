@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -866,6 +867,26 @@ class Containers:
             size[image] = int(self.inspect(image, "{{.Size}}")) / 1e6
         return size
 
+    def compressed_mb(self, image):
+        """What a registry stores and a task pulls: every layer as gzip (level 6, as podman and docker push)."""
+        with tempfile.TemporaryDirectory(prefix="ferry-bench-layers.") as tmp:
+            archive = Path(tmp) / "image"
+            p = subprocess.run(self.pod() + ["save", "-q", "--format", "oci-dir", "--uncompressed", "-o", str(archive),
+                                             image], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise BenchError(f"podman save {image}: {p.stderr.strip()}")
+            manifest_digest = json.loads((archive / "index.json").read_text())["manifests"][0]["digest"]
+            manifest = json.loads((archive / "blobs" / "sha256" / manifest_digest.split(":")[1]).read_text())
+            total = 0
+            for layer in manifest["layers"]:
+                blob = archive / "blobs" / "sha256" / layer["digest"].split(":")[1]
+                with open(blob, "rb") as raw:
+                    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+                    while chunk := raw.read(1 << 20):
+                        total += len(compressor.compress(chunk))
+                    total += len(compressor.flush())
+            return total / 1e6
+
     def cgroup_usage(self, parent):
         try:
             total = int((self.cgroup_root / "cpuacct" / parent / "cpuacct.usage").read_text())
@@ -1136,8 +1157,10 @@ def main():
                   "\"vs Ferry\" divides by Ferry's fat-jar row. Peak RSS is the process's ru_maxrss (for Java, the JVM).")
     if container_results is not None:
         sizes = containers.describe()
+        compressed = containers.compressed_mb(a.ferry_image)
         md += ["", "#### In containers: Ferry's image and Flyway's CLI on the same base runtime image", "",
-               f"- Ferry: `{a.ferry_image}` ({sizes[a.ferry_image]:.0f} MB, AOT cache trained {a.ferry_training or '?'}), "
+               f"- Ferry: `{a.ferry_image}` ({sizes[a.ferry_image]:.0f} MB, {compressed:.1f} MB compressed: its layers "
+               f"as gzip, as a registry stores them; AOT cache trained {a.ferry_training or '?'}), "
                "its own ENTRYPOINT; Flyway: "
                f"`{a.flyway_image}` ({sizes[a.flyway_image]:.0f} MB: the base runtime image + the CLI's "
                f"{len(bench.flyway_cp.split(':'))} jars, `java -cp ... org.flywaydb.commandline.Main` with the JVM's "

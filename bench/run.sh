@@ -186,7 +186,7 @@ container_images() {
     fi
     pod image exists "$ferry" || die "no image $ferry"
     local flyway=localhost/ferry-bench-flyway-cli:11.14.1 key
-    key=$({ cat "$cp_file"; pod image inspect --format '{{.Id}}' "$runtime"; } | sha256sum | cut -c1-16)
+    key=$({ cat "$cp_file"; pod image inspect --format '{{.Id}}' "$runtime"; echo cds; } | sha256sum | cut -c1-16)
     if [[ "$(pod image inspect --format '{{index .Labels "dev.ferry.bench-key"}}' "$flyway" 2>/dev/null)" != "$key" ]]; then
       echo "bench: building $flyway on $runtime" >&2
       local ctx
@@ -196,6 +196,9 @@ container_images() {
       cat > "$ctx/Containerfile" <<CONTAINERFILE
 FROM $runtime
 COPY lib /opt/flyway/lib
+# The JDK's default CDS archive, which a stock JRE (and Flyway's own distribution) starts with; Ferry's runtime
+# image leaves it out because Ferry starts from its own AOT cache.
+RUN ["java", "-Xshare:dump", "-Xlog:cds=off"]
 USER 10001:10001
 ENTRYPOINT ["java", "-cp", "/opt/flyway/lib/*", "org.flywaydb.commandline.Main"]
 LABEL dev.ferry.bench-key=$key

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Makes Ferry's two base images locally, for machines that reach no container registry:
 #   localhost/ferry-base-jdk:<major>  Debian bookworm (minbase) + the full JDK at /opt/java/openjdk: the build stage
-#   localhost/ferry-base-jre:<major>  the same Debian + a jlink runtime of that very JDK build: training and runtime
+#   localhost/ferry-base-jre:<major>  glibc from that Debian (libc6, libgcc-s1, no shell, no package manager) + a
+#                                     jlink runtime of that very JDK build: training and runtime
 # Both come from one JDK (default /usr/lib/jvm/temurin-25-jdk-amd64), so an AOT cache trained on the runtime image
-# loads at run time. They share their Debian layer.
+# loads at run time. The runtime carries only what the JVM loads: Debian's other 70 MB (shell, apt, coreutils)
+# was a quarter of the compressed image (issue 19).
 #
 # Reuse, cheapest first: images already in podman's storage with the same key (a hash of this script, the JDK's
 # release file, the module list and the Debian suite), else the archive in $FERRY_CI_CACHE (podman save), else a
@@ -62,24 +64,57 @@ debian_rootfs() {
   find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
 }
 
+# The packages of the Debian root a jlink runtime needs: the C library (the JVM links nothing else; zlib, libstdc++
+# and the rest are inside the JDK) and libgcc_s, which glibc loads to unwind a thread that exits.
+RUNTIME_PACKAGES=(libc6 libgcc-s1)
+
+# DEBIAN_ROOT OUT: a root filesystem of RUNTIME_PACKAGES' files (directories resolved through Debian's merged /usr,
+# gconv's character-set modules left out: the JVM converts character sets itself), ld.so's configuration, the
+# merged-/usr links, the C.UTF-8 locale, /tmp, and the two accounts and the name-service file a JVM looks up.
+glibc_rootfs() {
+  local from=$1 out=$2 list
+  # Files only (debian_rootfs has removed documentation but the copyright files, which dpkg still lists).
+  list=$(chroot "$from" /bin/sh -c 'for p in $(dpkg -L "$@"); do
+      if [ ! -d "$p" ] && { [ -e "$p" ] || [ -h "$p" ]; }; then echo "$(realpath -e "$(dirname "$p")")/${p##*/}"; fi
+    done' sh "${RUNTIME_PACKAGES[@]}") || die "cannot list the files of ${RUNTIME_PACKAGES[*]} in the Debian root"
+  mkdir -p "$out"
+  { grep -v '/gconv/' <<<"$list" | sed 's|^/||'; echo etc/ld.so.conf; echo etc/ld.so.cache; } \
+    | tar -C "$from" -c --no-recursion -T - | tar -C "$out" -x || die "cannot copy glibc out of the Debian root"
+  # The C.UTF-8 locale (libc-bin's): with LANG=C.UTF-8 and no locale files the JVM decodes environment variables
+  # and file names as ASCII.
+  tar -C "$from" -c etc/ld.so.conf.d usr/lib/locale/C.utf8 | tar -C "$out" -x || die "no C.UTF-8 locale in the Debian root"
+  local link
+  for link in bin lib lib64 sbin; do
+    [[ -L "$from/$link" ]] && cp -a "$from/$link" "$out/$link"
+  done
+  mkdir -p "$out/tmp" && chmod 1777 "$out/tmp"
+  printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
+    > "$out/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$out/etc/group"
+  printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$out/etc/nsswitch.conf"
+  [[ -e "$out/lib64/ld-linux-x86-64.so.2" ]] || die "the glibc root has no /lib64/ld-linux-x86-64.so.2"
+}
+
 jlink_runtime() {
   local out=$1
   log "jlink runtime from $FERRY_JDK_HOME"
   "$FERRY_JDK_HOME/bin/jlink" --add-modules "$FERRY_JLINK_MODULES" --strip-debug --no-man-pages \
-    --no-header-files --generate-cds-archive --output "$out" >/dev/null || die "jlink failed"
-  # Heaps beyond 32 GB (no compressed oops) are not a migration runner's case.
-  rm -f "$out/lib/server/classes_nocoops.jsa"
+    --no-header-files --output "$out" >/dev/null || die "jlink failed"
+  # No default CDS archive (classes.jsa, 14 MB): Ferry's image starts from its own AOT cache, which holds the JDK's
+  # classes too. The native libraries of java.desktop that draw, play sound or decode images: a headless migration
+  # runner never loads them (java.desktop stays for java.beans), and most need X11 or ALSA libraries not here anyway.
+  rm -f "$out"/lib/lib{awt_xawt,jawt,splashscreen,jsound,fontmanager,freetype,lcms,mlib_image,javajpeg}.so
 }
 
 java_image() {
-  local name=$1 from=$2 java=$3 context="$WORK/ctx-${1//[^a-z0-9]/-}"
+  local name=$1 from=$2 java=$3 description=$4 context="$WORK/ctx-${1//[^a-z0-9]/-}"
   mkdir -p "$context"
   mv "$java" "$context/openjdk"
   cat > "$context/Containerfile" <<EOF
 FROM $from
 COPY openjdk $JAVA_DIR
 ENV JAVA_HOME=$JAVA_DIR PATH=$IMAGE_PATH LANG=C.UTF-8
-LABEL dev.ferry.base-key=$KEY org.opencontainers.image.description="Ferry base: Debian $FERRY_DEBIAN_SUITE + $(basename "$FERRY_JDK_HOME")"
+LABEL dev.ferry.base-key=$KEY org.opencontainers.image.description="Ferry base: $description + $(basename "$FERRY_JDK_HOME")"
 CMD ["java", "-version"]
 EOF
   pod_build --pull=never -q -t "$name" "$context" >/dev/null || die "podman build of $name failed"
@@ -91,7 +126,6 @@ build_images() {
   log "importing $debian"
   tar -C "$WORK/rootfs" -c . | pod import -q --change "ENV LANG=C.UTF-8" --change 'CMD ["/bin/bash"]' - "$debian" >/dev/null \
     || die "podman import failed"
-  rm -rf "$WORK/rootfs"
 
   log "building $JDK_IMAGE (full JDK)"
   cp -a "$FERRY_JDK_HOME" "$WORK/jdk"
@@ -100,11 +134,16 @@ build_images() {
   while IFS= read -r -d '' link; do
     cp --remove-destination "$(readlink -f "$link")" "$link" || die "cannot resolve $link"
   done < <(find "$WORK/jdk" -type l -lname '/*' -print0)
-  java_image "$JDK_IMAGE" "$debian" "$WORK/jdk"
-  log "building $JRE_IMAGE (jlink runtime)"
+  java_image "$JDK_IMAGE" "$debian" "$WORK/jdk" "Debian $FERRY_DEBIAN_SUITE"
+  log "building $JRE_IMAGE (glibc + jlink runtime)"
+  local glibc="localhost/ferry-base-glibc:$FERRY_DEBIAN_SUITE-$KEY"
+  glibc_rootfs "$WORK/rootfs" "$WORK/glibc"
+  tar -C "$WORK/glibc" -c . | pod import -q --change "ENV LANG=C.UTF-8" - "$glibc" >/dev/null \
+    || die "podman import of the glibc root failed"
+  rm -rf "$WORK/rootfs" "$WORK/glibc"
   jlink_runtime "$WORK/jre"
-  java_image "$JRE_IMAGE" "$debian" "$WORK/jre"
-  pod rmi "$debian" >/dev/null 2>&1 || true
+  java_image "$JRE_IMAGE" "$glibc" "$WORK/jre" "glibc of Debian $FERRY_DEBIAN_SUITE"
+  pod rmi "$debian" "$glibc" >/dev/null 2>&1 || true
 }
 
 save_images() {
