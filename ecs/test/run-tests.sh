@@ -24,6 +24,10 @@ for tool in python3 aws moto_server; do
   command -v "$tool" >/dev/null || { say "$tool is not on PATH (the AWS CLI and moto_server come from pip: awscli, moto[server])"; exit 1; }
 done
 
+# shellcheck source=../../.ci/pyenv-shims.sh
+source "$here/../../.ci/pyenv-shims.sh"
+skip_pyenv_shims # the tests start python3 and the AWS CLI some 400 times
+
 # No test may reach a real AWS endpoint: dummy credentials, no config files, anything not on loopback goes
 # to a dead proxy. moto is addressed explicitly (--endpoint-url) by the tests.
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=eu-west-1
