@@ -34,7 +34,7 @@
 
 BLOCKS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$BLOCKS_DIR/../.." && pwd)"
-# start_moto, stop_moto, prepare_copy, free_port.
+# start_moto, stop_moto, prepare_copy, free_port, skip_pyenv_shims.
 # shellcheck source=run-tests.sh
 source "$BLOCKS_DIR/run-tests.sh"
 
@@ -91,6 +91,8 @@ setup() {
       || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null; } \
       || { echo "apt-get install jq failed" >&2; exit 3; }
   fi
+
+  skip_pyenv_shims # python3, aws and moto_server started directly (.ci/pyenv-shims.sh, sourced by run-tests.sh)
 
   # Never real AWS: dummy credentials, no profile, no instance metadata, moto as every service's endpoint.
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE

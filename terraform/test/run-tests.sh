@@ -78,6 +78,8 @@ skip_check() {
 
 # shellcheck source=../../.ci/free-port.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/free-port.sh"
+# shellcheck source=../../.ci/pyenv-shims.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/pyenv-shims.sh"
 
 ################################################################################
 # HCL parse (@cdktf/hcl2json) and the variable check
@@ -490,6 +492,8 @@ main() {
     log "--run-migration $stub is not an executable file"
     return 2
   fi
+
+  skip_pyenv_shims # python3, aws and moto_server started directly (ecs/run-migration calls aws every second)
 
   # Never real AWS: dummy credentials, no profile, no instance metadata, and moto as the default endpoint.
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
