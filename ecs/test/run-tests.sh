@@ -47,6 +47,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # cleanup runs: moto stops with the tests
 
 # shellcheck source=../../.ci/free-port.sh
 source "$here/../../.ci/free-port.sh"
