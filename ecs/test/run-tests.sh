@@ -26,7 +26,7 @@ done
 
 # shellcheck source=../../.ci/pyenv-shims.sh
 source "$here/../../.ci/pyenv-shims.sh"
-skip_pyenv_shims # the tests start python3 and the AWS CLI some 400 times
+skip_pyenv_shims # the tests start python3 and the AWS CLI hundreds of times
 
 # No test may reach a real AWS endpoint: dummy credentials, no config files, anything not on loopback goes
 # to a dead proxy. moto is addressed explicitly (--endpoint-url) by the tests.
