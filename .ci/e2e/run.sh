@@ -542,6 +542,7 @@ main() {
   local t0=$SECONDS
   PLUGIN_DIR=${FERRY_TF_PLUGIN_DIR:-/opt/tf-plugins}
   FERRY_JDK_HOME=${FERRY_JDK_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+  skip_pyenv_shims # python3, aws and moto_server started directly (.ci/pyenv-shims.sh, sourced by run-tests.sh)
   require_tools
   ALL_OUTPUT="" TASKS=0 ENV_VARS=() PROD_PID="" STATE_PID="" PUSHED=""
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e.XXXXXX")
