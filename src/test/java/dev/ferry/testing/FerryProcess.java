@@ -24,6 +24,10 @@ public final class FerryProcess {
 
 	private static final Path OUTPUT_DIRECTORY = Path.of("target", "ferry-test-output");
 
+	/** {@code -Dferry.test.share-classes=false} starts every Ferry process without {@link SharedClassArchive}. */
+	private static final boolean SHARE_CLASSES = Boolean
+		.parseBoolean(System.getProperty("ferry.test.share-classes", "true"));
+
 	private static final List<String> HOST_PREFIXES_TO_DROP = List.of("FERRY_", "FLYWAY_", "SPRING_", "AWS_",
 			"LOGGING_");
 
@@ -36,6 +40,11 @@ public final class FerryProcess {
 	private Duration timeout = Duration.ofSeconds(90);
 
 	private boolean withoutLocale;
+
+	/** Set for the one run that dumps {@link SharedClassArchive}: the archive it writes and the class path it uses. */
+	private Path dumpArchive;
+
+	private String dumpClasspath;
 
 
 	/**
@@ -127,8 +136,21 @@ public final class FerryProcess {
 			Path summary = work.resolve("summary.md");
 			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
 					"-Dspring.aot.enabled=true"));
+			String classpath = runtimeClasspath();
+			if (this.dumpArchive != null) {
+				command.addAll(SharedClassArchive.QUIET);
+				command.add("-XX:ArchiveClassesAtExit=" + this.dumpArchive);
+				classpath = this.dumpClasspath;
+			}
+			else if (SHARE_CLASSES) {
+				SharedClassArchive shared = SharedClassArchive.get(classpath);
+				if (shared != null) {
+					command.addAll(shared.jvmOptions());
+					classpath = shared.classpath();
+				}
+			}
 			command.addAll(this.systemProperties);
-			command.addAll(List.of("-cp", classpath(), "dev.ferry.FerryApplication"));
+			command.addAll(List.of("-cp", withExtraClasspath(classpath), "dev.ferry.FerryApplication"));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(output.toFile());
@@ -150,11 +172,27 @@ public final class FerryProcess {
 		return start(args).await();
 	}
 
-	private String classpath() {
+	/** Runs Ferry once to dump the classes it loaded into {@code archive}, on {@code classpath} (jars only). */
+	FerryProcess dumpingClassesTo(Path archive, String classpath) {
+		this.dumpArchive = archive;
+		this.dumpClasspath = classpath;
+		return this;
+	}
+
+	private static String runtimeClasspath() {
 		String classpath = System.getProperty("ferry.runtime.classpath");
 		assertThat(classpath).as("ferry.runtime.classpath, set by the Maven build").isNotBlank();
-		List<String> parts = new ArrayList<>(this.extraClasspath);
+		return classpath;
+	}
+
+	/**
+	 * Test classes go after Ferry's own: they add classes and never replace one, and a class path that only grows at
+	 * its end still maps the shared archive.
+	 */
+	private String withExtraClasspath(String classpath) {
+		List<String> parts = new ArrayList<>();
 		parts.add(classpath);
+		parts.addAll(this.extraClasspath);
 		return String.join(File.pathSeparator, parts);
 	}
 
