@@ -322,7 +322,8 @@ data "aws_iam_policy_document" "task" {
 
   # The rehearsal (FERRY_REHEARSE=clone): clone the cluster, add one instance, delete both. Every call that makes
   # something requires the ferry:rehearsal tag on it and a ferry-rehearsal-<environment>-* name; deletion is allowed
-  # only for resources of that name that carry the tag.
+  # only for resources of that name that carry the tag. Renewing a clone's lease (its ferry:lease-until tag) is an
+  # AddTagsToResource on the clone that sends ferry:rehearsal=true again, under RehearsalCloneInstance.
   dynamic "statement" {
     for_each = var.rehearsal_cluster_arn == null ? [] : [1]
     content {

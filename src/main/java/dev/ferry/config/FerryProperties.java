@@ -303,8 +303,9 @@ public record FerryProperties(String command, @DefaultValue("false") boolean all
 	 * @param instanceClass The clone's one instance; {@code db.serverless} for a Serverless v2 cluster.
 	 * @param lockBudget The longest a rehearsed migration may hold a lock that blocks writes (SHARE or stronger) on
 	 * an existing relation; longer fails the rehearsal (exit 9). {@code 0} or more.
-	 * @param timeout How long making the clone may take; a clone of Ferry's older than this is a killed run's
-	 * leftover, and the next rehearsal deletes it. Above {@code 0}.
+	 * @param timeout How long making the clone may take, and the length of its lease: the run renews the lease while
+	 * it uses the clone, and a clone whose lease has run out is a killed run's leftover, which the next rehearsal
+	 * deletes. Above {@code 0}.
 	 */
 	public record Rehearsal(String clusterId, @DefaultValue("db.t4g.medium") String instanceClass,
 			@DefaultValue("5s") Duration lockBudget, @DefaultValue("60m") Duration timeout) {

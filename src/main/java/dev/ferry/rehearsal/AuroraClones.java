@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.ferry.aws.RdsIdentifiers;
@@ -26,9 +27,14 @@ import software.amazon.awssdk.services.rds.model.VpcSecurityGroupMembership;
 /**
  * Ferry's copy-on-write clones of an Aurora cluster: made from the cluster's latest restorable time in its own
  * subnet group and security groups, with one instance, named {@code ferry-rehearsal-<environment>-<timestamp>-<4 hex>}
- * and tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted.
+ * and tagged, so that the IAM policy can scope every call to them and a leftover can be found and deleted. While this
+ * run uses a clone, it renews the clone's lease ({@link CloneLeases}), which tells other runs it is not a leftover.
  */
-public record AuroraClones(RdsClient rds, Clock clock) {
+public record AuroraClones(RdsClient rds, Clock clock, CloneLeases leases) {
+
+	public AuroraClones(RdsClient rds, Clock clock) {
+		this(rds, clock, new CloneLeases(rds, clock));
+	}
 
 	static final String PREFIX = "ferry-rehearsal";
 
@@ -51,7 +57,7 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 	 * @param sourceClusterId the cluster to clone
 	 * @param environment the environment's name, part of the clone's name and tags
 	 * @param instanceClass the instance class of the clone's one instance
-	 * @param timeout how long to wait for it
+	 * @param timeout how long to wait for it, and the length of the clone's lease
 	 * @return the clone, once it accepts connections
 	 */
 	public AuroraClone create(String sourceClusterId, String environment, String instanceClass, Duration timeout) {
@@ -64,6 +70,9 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 			List<Tag> tags = List.of(tag(REHEARSAL_TAG, "true"),
 					tag(ENVIRONMENT_TAG, RdsIdentifiers.tagValue(environment)),
 					tag("ferry:source-cluster", sourceClusterId));
+			Instant leaseUntil = this.clock.instant().plus(timeout);
+			List<Tag> clusterTags = new ArrayList<>(tags);
+			clusterTags.add(CloneLeases.leaseTag(leaseUntil));
 			logger.info("Cloning cluster " + sourceClusterId + " (copy-on-write, latest restorable time) as " + id);
 			this.rds.restoreDBClusterToPointInTime((request) -> {
 				request.dbClusterIdentifier(id)
@@ -80,7 +89,7 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 					.enableIAMDatabaseAuthentication(source.iamDatabaseAuthenticationEnabled())
 					.deletionProtection(false)
 					.copyTagsToSnapshot(false)
-					.tags(tags);
+					.tags(clusterTags);
 				if (source.serverlessV2ScalingConfiguration() != null) {
 					request.serverlessV2ScalingConfiguration((scaling) -> scaling
 						.minCapacity(source.serverlessV2ScalingConfiguration().minCapacity())
@@ -88,6 +97,7 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 				}
 			});
 			made = true;
+			this.leases.hold(id, timeout, leaseUntil);
 			this.rds.createDBInstance((request) -> request.dbInstanceIdentifier(id)
 				.dbClusterIdentifier(id)
 				.engine(source.engine())
@@ -125,6 +135,7 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 	 * @return whether the clone is gone (or going)
 	 */
 	public boolean delete(AuroraClone clone, boolean wait) {
+		this.leases.release(clone.clusterId());
 		// A SIGTERM interrupts the run's thread, and the SDK gives up on an interrupted thread: clean up first.
 		boolean interrupted = Thread.interrupted();
 		try {
@@ -152,7 +163,7 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 		}
 		catch (SdkException ex) {
 			logger.warn("Could not delete the rehearsal clone " + clone.clusterId() + " (the next rehearsal deletes it"
-					+ " once it is older than FERRY_REHEARSAL_TIMEOUT): " + ex.getMessage());
+					+ " once its lease has run out): " + ex.getMessage());
 			return false;
 		}
 		finally {
@@ -172,14 +183,16 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 	}
 
 	/**
-	 * Deletes Ferry's rehearsal clones of this environment that are older than the rehearsal timeout: leftovers of
-	 * a run that was killed. A younger one may be another run's rehearsal in progress, and is left alone.
+	 * Deletes Ferry's rehearsal clones of this environment whose lease has run out: leftovers of a run that was
+	 * killed. One whose lease still runs is another run's rehearsal in progress, however long it takes, and is left
+	 * alone. A clone without a lease tag (made before leases) is a leftover once older than {@code olderThan}.
 	 * @param environment the environment's name
-	 * @param olderThan the age beyond which a clone is a leftover
+	 * @param olderThan the age beyond which a clone without a lease is a leftover
 	 * @return the identifiers of the clones deleted
 	 */
 	public List<String> deleteLeftovers(String environment, Duration olderThan) {
-		Instant cutoff = this.clock.instant().minus(olderThan);
+		Instant now = this.clock.instant();
+		Instant cutoff = now.minus(olderThan);
 		String prefix = namePrefix(environment);
 		List<DBCluster> leftovers = this.rds.describeDBClustersPaginator((request) -> {
 		})
@@ -188,11 +201,16 @@ public record AuroraClones(RdsClient rds, Clock clock) {
 			.filter((cluster) -> cluster.dbClusterIdentifier().startsWith(prefix))
 			.filter((cluster) -> hasTag(cluster, REHEARSAL_TAG, "true")
 					&& hasTag(cluster, ENVIRONMENT_TAG, RdsIdentifiers.tagValue(environment)))
-			.filter((cluster) -> cluster.clusterCreateTime() == null || cluster.clusterCreateTime().isBefore(cutoff))
+			.filter((cluster) -> CloneLeases.leaseOf(cluster)
+				.map((lease) -> lease.isBefore(now))
+				.orElseGet(() -> cluster.clusterCreateTime() == null || cluster.clusterCreateTime().isBefore(cutoff)))
 			.toList();
 		for (DBCluster leftover : leftovers) {
 			logger.warn("Deleting the leftover rehearsal clone " + leftover.dbClusterIdentifier() + " (made "
-					+ leftover.clusterCreateTime() + ", older than FERRY_REHEARSAL_TIMEOUT " + olderThan + ")");
+					+ leftover.clusterCreateTime() + CloneLeases.leaseOf(leftover)
+						.map((lease) -> ", its lease ran out at " + lease)
+						.orElse(", no lease, older than FERRY_REHEARSAL_TIMEOUT " + olderThan)
+					+ ")");
 			List<String> instances = leftover.dbClusterMembers().stream().map((member) -> member.dbInstanceIdentifier())
 				.toList();
 			for (String instance : instances) {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.ferry.failure.ExitStatus;
 import dev.ferry.failure.FerryException;
@@ -46,6 +47,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class RehearsalAdversarialTest {
 
 	private static final Duration TIMEOUT = Duration.ofMinutes(60);
+
+	/** A timeout short enough to outlast in a test, long enough for renewals (every quarter of it) on a busy machine. */
+	private static final Duration LEASE = Duration.ofSeconds(6);
 
 	private final MotoServer moto = MotoServer.get();
 
@@ -135,6 +139,39 @@ class RehearsalAdversarialTest {
 	}
 
 	@Test
+	void aCloneInUseLongerThanTheTimeoutKeepsItsLeaseAndIsNotALeftover() throws InterruptedException {
+		AuroraClones running = new AuroraClones(this.rds, Clock.systemUTC());
+		AuroraClone clone = running.create(this.cluster, this.environment, "db.t4g.medium", LEASE);
+		Thread.sleep(LEASE.plusSeconds(2).toMillis());
+
+		List<String> deleted = new AuroraClones(this.rds, Clock.systemUTC()).deleteLeftovers(this.environment, LEASE);
+
+		assertThat(deleted).as("a clone made more than the timeout ago, whose run still renews its lease").isEmpty();
+		assertThat(MotoServer.leaseOf(this.rds, clone.clusterId())).isAfter(Instant.now());
+		assertThat(running.delete(clone, true)).isTrue();
+		assertThat(clonesOf(this.environment)).isEmpty();
+	}
+
+	@Test
+	void aCloneWhoseRunStoppedRenewingIsALeftoverOneLeaseLater() throws InterruptedException {
+		AtomicBoolean killed = new AtomicBoolean();
+		AuroraClone clone = new AuroraClones(failingOnceKilled(killed), Clock.systemUTC()).create(this.cluster,
+				this.environment, "db.t4g.medium", LEASE);
+		// The run is gone: no call of it reaches RDS from now on, so its lease is not renewed.
+		killed.set(true);
+		Instant lastLease = MotoServer.leaseOf(this.rds, clone.clusterId());
+
+		List<String> early = new AuroraClones(this.rds, Clock.systemUTC()).deleteLeftovers(this.environment, LEASE);
+		Thread.sleep(Math.max(0, Duration.between(Instant.now(), lastLease).toMillis()) + 1000);
+		List<String> late = new AuroraClones(this.rds, Clock.systemUTC()).deleteLeftovers(this.environment, LEASE);
+
+		assertThat(early).as("while its last lease runs").isEmpty();
+		assertThat(late).containsExactly(clone.clusterId());
+		assertThat(clonesOf(this.environment)).isEmpty();
+		assertThat(instancesOf(this.environment)).isEmpty();
+	}
+
+	@Test
 	void twoClonesMadeInTheSameSecondHaveNamesOfTheirOwnThatRdsTakes() {
 		AuroraClones clones = new AuroraClones(this.rds, fixed(this.now));
 		String environment = "Ünïcode / a very long environment name that a team chose #" + this.environment;
@@ -205,6 +242,20 @@ class RehearsalAdversarialTest {
 			}
 		};
 		return this.moto.client(RdsClient.builder().overrideConfiguration((c) -> c.addExecutionInterceptor(creating)),
+				Region.of(MotoServer.REGION));
+	}
+
+	/** A client of moto whose every call fails once {@code killed} is set, as if its process were gone. */
+	private RdsClient failingOnceKilled(AtomicBoolean killed) {
+		ExecutionInterceptor gone = new ExecutionInterceptor() {
+			@Override
+			public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+				if (killed.get()) {
+					throw new IllegalStateException("this run was killed");
+				}
+			}
+		};
+		return this.moto.client(RdsClient.builder().overrideConfiguration((c) -> c.addExecutionInterceptor(gone)),
 				Region.of(MotoServer.REGION));
 	}
 

@@ -2,6 +2,7 @@ package dev.ferry.aws;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -172,12 +173,14 @@ class RehearsalTest {
 		scripts.folder().toFile().mkdirs();
 		scripts.write("V1__slow.sql", "SELECT pg_sleep(30);");
 		this.clone.copyProduction();
-		FerryProcess.Started killed = ferry().locations(scripts.folder()).start();
+		// Its lease: renewed every second while it runs, 4 s after the last renewal it is a leftover.
+		FerryProcess.Started killed = ferry().locations(scripts.folder()).env("FERRY_REHEARSAL_TIMEOUT", "4s").start();
 		killed.awaitOutput("Rehearsal clone ferry-rehearsal-");
 		this.clone.copy().awaitActive("pg_sleep(30)", Duration.ofSeconds(30));
 		killed.process().destroyForcibly().waitFor();
 		List<String> left = rehearsalClusters();
 		assertThat(left).hasSize(1);
+		Instant leaseRunsOut = MotoServer.leaseOf(this.rds, left.get(0));
 
 		scripts.write("V1__slow.sql", "SELECT 1;");
 		this.clone.copyProduction();
@@ -187,8 +190,8 @@ class RehearsalTest {
 			.useLatestRestorableTime(true)
 			.tags(Tag.builder().key("ferry:rehearsal").value("true").build(),
 					Tag.builder().key("ferry:environment").value(this.environment + "-eu").build()));
-		Thread.sleep(1100);
-		FerryRun next = ferry().locations(scripts.folder()).env("FERRY_REHEARSAL_TIMEOUT", "1s").run();
+		Thread.sleep(Math.max(0, Duration.between(Instant.now(), leaseRunsOut).toMillis()) + 500);
+		FerryRun next = ferry().locations(scripts.folder()).run();
 
 		assertThat(next.exitCode()).as(next.toString()).isZero();
 		assertThat(next.output()).contains("Deleting the leftover rehearsal clone " + left.get(0));

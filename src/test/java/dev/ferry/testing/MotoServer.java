@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -135,6 +136,19 @@ public final class MotoServer {
 			.port(port)
 			.masterUsername("admin_user")
 			.masterUserPassword("moto-only-password"));
+	}
+
+	/** When the lease on a rehearsal clone runs out: its {@code ferry:lease-until} tag. */
+	public static Instant leaseOf(RdsClient rds, String clusterId) {
+		return rds.describeDBClusters((r) -> r.dbClusterIdentifier(clusterId))
+			.dbClusters()
+			.get(0)
+			.tagList()
+			.stream()
+			.filter((tag) -> tag.key().equals("ferry:lease-until"))
+			.map((tag) -> Instant.parse(tag.value()))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(clusterId + " has no ferry:lease-until tag"));
 	}
 
 	public RdsClient rds() {
