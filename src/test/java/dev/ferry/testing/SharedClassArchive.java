@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * the same bytes, from the same jars.
  * <p>
  * CDS takes only jars on the class path, so Maven's {@code target/classes} is copied into a jar first, and the
- * processes that map the archive run on that jar. A process whose class path differs (test classes in front) or a
- * JVM that refuses the archive runs without it ({@code -Xshare:auto}), silently: the JVM's CDS log is off.
+ * processes that map the archive run on that jar, with any test classes after it (a class path that only grows at
+ * its end still maps). A JVM that refuses the archive runs without it ({@code -Xshare:auto}), silently: the JVM's CDS
+ * log is off.
  */
 final class SharedClassArchive {
 
